@@ -1,16 +1,32 @@
 //! DICOM UIDs (StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID).
 
-use schemars::JsonSchema;
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
 /// A syntactically valid DICOM UID: at most 64 characters, dot-separated numeric components,
 /// no empty component and no leading zero in a multi-digit component (PS3.5 §9.1).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-#[schemars(with = "String")]
 pub struct DicomUid(String);
+
+/// The published schema states the same rule as [`DicomUid::new`].
+impl JsonSchema for DicomUid {
+    fn schema_name() -> Cow<'static, str> {
+        "DicomUid".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "DICOM UID: dot-separated numeric components, no leading zeros, at most 64 characters",
+            "type": "string",
+            "maxLength": 64,
+            "pattern": "^(0|[1-9][0-9]*)(\\.(0|[1-9][0-9]*))*$"
+        })
+    }
+}
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum UidError {
