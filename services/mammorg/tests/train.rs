@@ -1,0 +1,62 @@
+//! The training-step API on a fixed toy batch: losses go down.
+
+mod common;
+
+use candle_core::{DType, Device};
+use common::{tiny_config, tiny_tokenizer, views};
+use mammorg::terms::Relation;
+use mammorg::tokenizer::vicuna_prompt;
+use mammorg::{MammoRg, Stage1Labels, TrainPhase, Trainer};
+
+fn toy_labels() -> Vec<Stage1Labels> {
+    let mut a = Stage1Labels { density: [Some(1), Some(1)], birads: [Some(1), Some(4)], ..Default::default() };
+    a.findings[1][1] = Some(true);
+    a.findings[0][1] = Some(false);
+    a.relations = vec![(Relation::LocatedAt, 1, 0), (Relation::SuggestiveOf, 1, 4), (Relation::ModifiedBy, 1, 7)];
+    let mut b = Stage1Labels { density: [Some(3), None], birads: [Some(2), Some(2)], ..Default::default() };
+    b.findings[0][0] = Some(true);
+    b.relations = vec![(Relation::LocatedAt, 0, 7)];
+    vec![a, b]
+}
+
+#[test]
+fn stage1_loss_decreases() {
+    let cfg = tiny_config();
+    let model = MammoRg::new_random(&cfg, 21, DType::F32, &Device::Cpu).expect("model");
+    let v = views(2, cfg.image_size, 1);
+    let labels = toy_labels();
+    let mut trainer = Trainer::new(&model, TrainPhase::Stage1, 1e-3).expect("trainer");
+    assert!(trainer.num_params() > 0);
+    let losses: Vec<f32> = (0..6).map(|_| trainer.stage1_step(&model, &v, &labels).expect("step")).collect();
+    assert!(losses[5] < 0.8 * losses[0], "{losses:?}");
+}
+
+#[test]
+fn stage2_loss_decreases() {
+    let cfg = tiny_config();
+    let tok = tiny_tokenizer();
+    let model = MammoRg::new_random(&cfg, 22, DType::F32, &Device::Cpu).expect("model");
+    let v = views(2, cfg.image_size, 2);
+    let prompt = tok.encode_prompt(&vicuna_prompt()).expect("prompt");
+    let targets = vec![
+        tok.encode_target("Findings: An irregular spiculated mass in the left upper outer quadrant. Impression: BI-RADS 5.").expect("t"),
+        tok.encode_target("Findings: No suspicious findings. Impression: Negative. BI-RADS 1.").expect("t"),
+    ];
+    let mut trainer = Trainer::new(&model, TrainPhase::Stage2Finetune, 2e-3).expect("trainer");
+    let losses: Vec<f32> = (0..6).map(|_| trainer.stage2_step(&model, &v, &prompt, &targets).expect("step")).collect();
+    assert!(losses[5] < 0.8 * losses[0], "{losses:?}");
+}
+
+#[test]
+fn phases_select_the_official_trainable_sets() {
+    use TrainPhase::*;
+    assert!(Stage1.includes("model.cross_module.img2graph.q_proj.weight", false));
+    assert!(!Stage1.includes("model.patient_rag.report_db", false));
+    assert!(!Stage1.includes("model.mm_projector1.projector1.0.weight", false));
+    assert!(Stage2Alignment.includes("model.mm_projector2.projector1.2.bias", false));
+    assert!(Stage2Finetune.includes("model.layers.0.mlp.up_proj.lora_A.weight", true));
+    assert!(!Stage2Finetune.includes("model.layers.0.mlp.up_proj.weight", true));
+    assert!(Stage2Finetune.includes("model.layers.0.mlp.up_proj.weight", false));
+    assert!(!All.includes("module.image_encoder._bn0.running_var", false));
+    assert!(All.includes("module.image_encoder._conv_stem.weight", false));
+}

@@ -1,0 +1,129 @@
+//! The management recommendation and its interval.
+
+use mammoflow_domain::RecommendationAction as R;
+
+use super::values::{tokens, Tok};
+use crate::context::assertion;
+use crate::doc::{Doc, Sentence};
+use crate::lexicon::{Hit, SectionKind, Term};
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RecCand {
+    pub action: R,
+    pub interval_months: Option<u32>,
+    pub span: (usize, usize),
+}
+
+/// Urgency order used to pick one action when a report names several.
+fn urgency(a: R) -> u8 {
+    match a {
+        R::RoutineScreening => 1,
+        R::ShortIntervalFollowUp => 2,
+        R::AdditionalImaging => 3,
+        R::SurgicalConsultation => 4,
+        R::Biopsy => 5,
+    }
+}
+
+pub(crate) fn extract(doc: &Doc) -> Option<RecCand> {
+    let mut best: Option<RecCand> = None;
+    for sent in &doc.sentences {
+        if matches!(sent.section, SectionKind::History | SectionKind::Comparison | SectionKind::Technique) {
+            continue;
+        }
+        let hits = &doc.hits[sent.hits.clone()];
+        // An imperative "Routine screening." / "Recall for ultrasound." opens its sentence.
+        let opens = hits
+            .iter()
+            .find(|h| !matches!(h.term, Term::Side(_)))
+            .is_some_and(|h| matches!(h.term, Term::Rec(_) | Term::FollowUp) && doc.words_between(sent.start, h.start) <= 2);
+        let rec_context = matches!(sent.section, SectionKind::Recommendation | SectionKind::Impression | SectionKind::Addendum)
+            || opens
+            || hits.iter().any(|h| matches!(h.term, Term::RecVerb | Term::Birads | Term::CategoryKw));
+        let mut here: Vec<RecCand> = Vec::new();
+        for h in hits {
+            let action = match h.term {
+                Term::Rec(a) => Some(a),
+                Term::FollowUp => None,
+                _ => continue,
+            };
+            // A follow-up with a stated interval is a recommendation wherever it is written.
+            let dated_follow_up = matches!(action, None | Some(R::ShortIntervalFollowUp)) && interval_near(doc, sent, h).is_some();
+            if !rec_context && !dated_follow_up {
+                continue;
+            }
+            let a = assertion(doc, sent, h);
+            if a.negated || a.hypothetical || a.historical {
+                continue;
+            }
+            let mut interval = interval_near(doc, sent, h);
+            let said = &doc.text()[h.start..h.end];
+            if action == Some(R::RoutineScreening) && (said.contains("annual") || said.contains("yearly")) {
+                interval = Some(12);
+            }
+            let action = match (action, interval) {
+                (Some(a), _) => a,
+                (None, Some(m)) if m < 12 => R::ShortIntervalFollowUp,
+                (None, Some(_)) => R::RoutineScreening,
+                (None, None) => continue,
+            };
+            let interval = match action {
+                R::ShortIntervalFollowUp | R::RoutineScreening => interval,
+                _ => None,
+            };
+            here.push(RecCand { action, interval_months: interval, span: (h.start, h.end) });
+        }
+        // "6-month follow-up ultrasound": the imaging word is the follow-up's modality.
+        if here.iter().any(|c| c.action == R::ShortIntervalFollowUp && c.interval_months.is_some()) {
+            here.retain(|c| c.action != R::AdditionalImaging);
+        }
+        for cand in here {
+            let action = cand.action;
+            let interval = cand.interval_months;
+            best = match best {
+                Some(b) if urgency(b.action) > urgency(action) => Some(b),
+                Some(b) if urgency(b.action) == urgency(action) && (b.interval_months.is_some() || interval.is_none()) => Some(b),
+                _ => Some(cand),
+            };
+        }
+    }
+    best
+}
+
+/// The interval nearest to the action in its sentence: "6 months", "six-month", "annual",
+/// "in 1 year".
+fn interval_near(doc: &Doc, sent: &Sentence, h: &Hit) -> Option<u32> {
+    let text = doc.text();
+    let mut best: Option<(usize, u32)> = None;
+    for k in sent.hits.clone() {
+        let x = doc.hits[k];
+        let months = match x.term {
+            Term::Interval(m) => Some(m),
+            Term::Months(unit) => count_before(doc, sent, &x).map(|n| n * unit),
+            _ => None,
+        };
+        let Some(m) = months else { continue };
+        let dist = if x.start >= h.end { x.start - h.end } else { h.start.saturating_sub(x.end) };
+        if best.is_none_or(|(d, _)| dist < d) {
+            best = Some((dist, m));
+        }
+    }
+    let _ = text;
+    best.map(|(_, m)| m)
+}
+
+fn count_before(doc: &Doc, sent: &Sentence, unit: &Hit) -> Option<u32> {
+    // Digits right before ("6 months", "6-month" normalised to "6 month").
+    let text = doc.text();
+    let from = unit.start.saturating_sub(6).max(sent.start);
+    let from = (from..=unit.start).find(|&i| text.is_char_boundary(i)).unwrap_or(unit.start);
+    if let Some(Tok::Num(n)) = tokens(text, from, unit.start).last().map(|t| t.tok) {
+        return n.parse::<f32>().ok().map(|v| v as u32).filter(|v| *v > 0 && *v <= 60);
+    }
+    // A number word ("six months").
+    doc.hits[sent.hits.clone()]
+        .iter()
+        .rev()
+        .find(|x| x.end <= unit.start && unit.start - x.end <= 1)
+        .and_then(|x| if let Term::NumWord(n) = x.term { Some(n) } else { None })
+}

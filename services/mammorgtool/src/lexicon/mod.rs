@@ -1,0 +1,226 @@
+//! The lexicon matcher: one Aho-Corasick automaton over every term, run once per report.
+//!
+//! Terms are written in the normalised form of [`crate::normalize`]; the builder normalises
+//! them again so a table entry may be written with hyphens or capitals. A match counts only on
+//! word boundaries, and among overlapping matches the leftmost-longest valid one wins, so
+//! "probably benign" beats "probably" and "intramammary lymph node" beats "lymph node".
+
+mod terms;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use mammoflow_domain::{BiRads, Density, FindingType, RecommendationAction, Side};
+
+use crate::normalize::Normalized;
+
+/// Direction of a trigger's scope (NegEx "pre" and "post" triggers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dir {
+    Pre,
+    Post,
+}
+
+/// Which findings a descriptor may modify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DescClass {
+    Shape,
+    Margin,
+    MassDensity,
+    CalcMorph,
+    CalcDist,
+    Asym,
+    Any,
+}
+
+impl DescClass {
+    pub fn fits(self, t: FindingType) -> bool {
+        use FindingType as F;
+        let massy = matches!(t, F::Mass | F::Nodule | F::LymphNode | F::IntramammaryLymphNode);
+        match self {
+            DescClass::Shape => massy || t == F::Calcification,
+            DescClass::Margin | DescClass::MassDensity => massy || t == F::Asymmetry,
+            DescClass::CalcMorph | DescClass::CalcDist => t == F::Calcification,
+            DescClass::Asym => matches!(t, F::Asymmetry | F::SkinThickening | F::ArchitecturalDistortion),
+            DescClass::Any => true,
+        }
+    }
+}
+
+/// Report sections (ACR report organisation plus common local headers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SectionKind {
+    Preamble,
+    History,
+    Technique,
+    Comparison,
+    Composition,
+    Findings,
+    Impression,
+    Recommendation,
+    Addendum,
+}
+
+/// What a lexicon entry means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Term {
+    Finding(FindingType),
+    /// A finding whose name already carries a descriptor ("milk of calcium").
+    FindingWith(FindingType, &'static str, DescClass),
+    Desc(&'static str, DescClass),
+    Loc(&'static str),
+    Side(Side),
+    Neg(Dir),
+    Unc(Dir),
+    /// A past-tense or history trigger ("prior", "history of").
+    Hist,
+    /// A word that makes a statement current again ("stable", "now", "unchanged").
+    Current,
+    Hypo(Dir),
+    /// Ends negation, uncertainty and side scope ("but", "however").
+    Stop,
+    /// "associated": the finding belongs to the lesion described before it.
+    Assoc,
+    /// An affirmative verb ("is seen", "are present"): ends a pre-negation's scope.
+    PosVerb,
+    Header(SectionKind),
+    /// "BI-RADS" and its spellings.
+    Birads,
+    /// A spelling that already carries its value ("Bi-Radso" = 0).
+    BiradsLit(BiRads),
+    /// "category", "assessment", "classification": may introduce an assessment value.
+    CategoryKw,
+    /// "ACR": density code when followed by a letter, French-style assessment by a number.
+    Acr,
+    /// UK 5-point mammography score M1..M5.
+    UkScore(BiRads),
+    /// "density", "composition": introduces a density value.
+    DensityKw,
+    /// "type": a density code only in a density context ("type C", "type II").
+    TypeKw,
+    DensityPhrase(Density),
+    CatPhrase(BiRads),
+    Rec(RecommendationAction),
+    /// "follow-up": an action decided by its interval.
+    FollowUp,
+    RecVerb,
+    /// Length unit, in tenths of a millimetre per unit.
+    Unit(u32),
+    Clock,
+    /// Month-valued unit word ("month" = 1, "year" = 12).
+    Months(u32),
+    /// A word that is an interval by itself ("annual" = 12).
+    Interval(u32),
+    NumWord(u32),
+    /// "normal", "non-enlarged": negates an abnormal axillary node.
+    NodeNormal,
+    FromNipple,
+    Malignancy,
+    /// "mammogram", "examination": lets a category phrase describe the exam.
+    ExamWord,
+    Placeholder,
+    /// Consumes a phrase that would otherwise mis-trigger ("biopsy clip", "skin marker").
+    Ignore,
+}
+
+/// One lexicon match in normalised text.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Hit {
+    pub start: usize,
+    pub end: usize,
+    pub term: Term,
+}
+
+/// The compiled lexicon; build once and share (it is `Sync`).
+#[derive(Debug)]
+pub(crate) struct Lexicon {
+    ac: AhoCorasick,
+    terms: Vec<Term>,
+    /// Whether a pattern may start right after a digit ("12mm", "4cm").
+    glue_digit: Vec<bool>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("building the lexicon automaton failed: {0}")]
+pub struct LexiconError(#[from] aho_corasick::BuildError);
+
+impl Lexicon {
+    pub fn new() -> Result<Lexicon, LexiconError> {
+        let mut patterns = Vec::new();
+        let mut terms = Vec::new();
+        let mut glue = Vec::new();
+        for (words, term) in terms::table() {
+            for w in words {
+                let norm = Normalized::new(w).text;
+                patterns.push(norm);
+                terms.push(term);
+                glue.push(matches!(term, Term::Unit(_) | Term::Clock | Term::Months(_)));
+            }
+        }
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&patterns)?;
+        Ok(Lexicon { ac, terms, glue_digit: glue })
+    }
+
+    /// All valid hits in `text`, leftmost-longest, non-overlapping, sorted by start.
+    pub fn scan(&self, text: &str) -> Vec<Hit> {
+        let bytes = text.as_bytes();
+        let mut cands: Vec<(usize, usize, u32)> = Vec::with_capacity(64);
+        for m in self.ac.find_overlapping_iter(text) {
+            let (s, e) = (m.start(), m.end());
+            let pid = m.pattern().as_usize();
+            let first_word = bytes[s].is_ascii_alphanumeric();
+            let last_word = bytes[e - 1].is_ascii_alphanumeric();
+            let before_ok = s == 0
+                || !first_word
+                || !bytes[s - 1].is_ascii_alphanumeric()
+                || (self.glue_digit[pid] && bytes[s - 1].is_ascii_digit());
+            let after_ok = e == bytes.len() || !last_word || !bytes[e].is_ascii_alphanumeric();
+            if before_ok && after_ok {
+                cands.push((s, e, pid as u32));
+            }
+        }
+        // Leftmost first, longest first among equal starts.
+        cands.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        let mut hits = Vec::with_capacity(cands.len());
+        let mut last_end = 0;
+        for (s, e, pid) in cands {
+            if s >= last_end {
+                hits.push(Hit { start: s, end: e, term: self.terms[pid as usize] });
+                last_end = e;
+            }
+        }
+        hits
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terms_of(text: &str) -> Vec<Term> {
+        let lex = Lexicon::new().expect("lexicon builds");
+        lex.scan(&Normalized::new(text).text).into_iter().map(|h| h.term).collect()
+    }
+
+    #[test]
+    fn longest_match_wins_and_boundaries_hold() {
+        assert_eq!(terms_of("probably benign"), vec![Term::CatPhrase(BiRads::ProbablyBenign)]);
+        assert_eq!(
+            terms_of("intramammary lymph node"),
+            vec![Term::Finding(FindingType::IntramammaryLymphNode)]
+        );
+        // "mass" inside "massive" and "no" inside "node" are not words.
+        assert!(!terms_of("massive").contains(&Term::Finding(FindingType::Mass)));
+        assert!(!terms_of("nodes").contains(&Term::Neg(Dir::Pre)));
+        // Units may be glued to their number.
+        assert_eq!(terms_of("12mm"), vec![Term::Unit(10)]);
+    }
+
+    #[test]
+    fn spelling_variants_normalise_to_one_term() {
+        for s in ["BI-RADS", "Bi-Rads", "BIRADS", "BI RADS", "bi/rads", "BIRAD"] {
+            assert_eq!(terms_of(s), vec![Term::Birads], "{s}");
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! Text normalisation with an offset map back to the source.
+//!
+//! Every later stage works on one normalised copy of the report: ASCII lower case, one space
+//! for each run of horizontal whitespace, hyphens and slashes between word characters turned
+//! into spaces ("Bi-Rads", "BI/RADS", "follow-up" all read as two words), typographic quotes and
+//! dashes folded to ASCII, full-width and Roman-numeral code points spelled in ASCII. The lexicon
+//! is then written once, in that normal form, instead of listing every spelling. Each normalised
+//! byte remembers the source byte it came from, so evidence spans point into the original text.
+
+/// A normalised report and the map from its bytes to the source bytes.
+#[derive(Debug, Default)]
+pub(crate) struct Normalized {
+    pub text: String,
+    /// Bytes under construction; moved into `text` when done.
+    bytes: Vec<u8>,
+    /// `map[i]` is the source byte offset of normalised byte `i`; one extra entry holds the
+    /// source length so that an exclusive end maps too.
+    map: Vec<u32>,
+}
+
+impl Normalized {
+    pub fn new(src: &str) -> Normalized {
+        let mut out = Normalized {
+            text: String::new(),
+            bytes: Vec::with_capacity(src.len() + 8),
+            map: Vec::with_capacity(src.len() + 9),
+        };
+        let bytes = src.as_bytes();
+        let mut chars = src.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '\r' => {
+                    // "\r\n" becomes one newline; a lone "\r" is a newline too.
+                    if bytes.get(i + 1) != Some(&b'\n') {
+                        out.push(b'\n', i);
+                    }
+                }
+                '\n' => out.push(b'\n', i),
+                ' ' | '\t' | '\u{a0}' | '\u{2009}' | '\u{202f}' | '\u{3000}' => {
+                    if !matches!(out.last(), Some(b' ') | Some(b'\n') | None) {
+                        out.push(b' ', i);
+                    }
+                }
+                '-' | '/' | '\u{2010}' | '\u{2011}' | '\u{2013}' | '\u{2014}' => {
+                    let prev_word = out.last().is_some_and(|b| b.is_ascii_alphanumeric());
+                    let next_word = chars.peek().is_some_and(|(_, n)| n.is_alphanumeric());
+                    let prev_digit = out.last().is_some_and(|b| b.is_ascii_digit());
+                    let next_digit = chars.peek().is_some_and(|(_, n)| n.is_ascii_digit());
+                    // Between two words the mark only joins them ("bi-rads", "follow-up");
+                    // between two numbers it is a range or a date and must stay.
+                    if prev_word && next_word && !(prev_digit && next_digit) {
+                        out.push(b' ', i);
+                    } else if c == '/' {
+                        out.push(b'/', i);
+                    } else {
+                        out.push(b'-', i);
+                    }
+                }
+                '\u{2018}' | '\u{2019}' | '\u{2032}' | '`' => out.push(b'\'', i),
+                '\u{201c}' | '\u{201d}' => out.push(b'"', i),
+                '\u{00d7}' => out.push(b'x', i),
+                '\u{2160}'..='\u{216b}' | '\u{2170}'..='\u{217b}' => {
+                    // Roman numerals as single code points: Ⅰ..Ⅻ and ⅰ..ⅻ.
+                    const ROMAN: [&str; 12] =
+                        ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"];
+                    let base = if c >= '\u{2170}' { 0x2170 } else { 0x2160 };
+                    let idx = (c as u32 - base) as usize;
+                    for b in ROMAN[idx].bytes() {
+                        out.push(b, i);
+                    }
+                }
+                '\u{ff01}'..='\u{ff5e}' => {
+                    // Full-width ASCII forms.
+                    let ascii = (c as u32 - 0xff01 + 0x21) as u8;
+                    out.push(ascii.to_ascii_lowercase(), i);
+                }
+                c if c.is_ascii() => out.push((c as u8).to_ascii_lowercase(), i),
+                c => {
+                    let mut buf = [0u8; 4];
+                    for b in c.encode_utf8(&mut buf).bytes() {
+                        out.push(b, i);
+                    }
+                }
+            }
+        }
+        out.map.push(src.len() as u32);
+        // Only whole UTF-8 encodings of chars and ASCII bytes were pushed, so this succeeds;
+        // the lossy fallback keeps the function total anyway.
+        let bytes = std::mem::take(&mut out.bytes);
+        out.text = match String::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        };
+        out
+    }
+
+    fn push(&mut self, b: u8, src: usize) {
+        self.bytes.push(b);
+        self.map.push(src as u32);
+    }
+
+    fn last(&self) -> Option<u8> {
+        self.bytes.last().copied()
+    }
+
+    /// Source byte offset of a normalised byte offset (`pos == len` allowed).
+    pub fn src_offset(&self, pos: usize) -> usize {
+        self.map.get(pos).copied().unwrap_or_else(|| self.map.last().copied().unwrap_or(0)) as usize
+    }
+}
