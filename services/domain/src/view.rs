@@ -63,7 +63,8 @@ pub enum View {
 }
 
 impl View {
-    /// The order MammoRG and the portal use.
+    /// Display order (right before left, CC before MLO in pairs). MammoRG feeds the views in
+    /// its own order, `mammorg::VIEW_ORDER` (RCC, RMLO, LCC, LMLO).
     pub const ALL: [View; 4] = [View::Rcc, View::Lcc, View::Rmlo, View::Lmlo];
 
     pub fn new(laterality: Laterality, projection: Projection) -> View {

@@ -89,8 +89,9 @@ pub struct Checkpoint {
 }
 
 /// Loads a checkpoint folder. Every tensor the configuration needs must be present and every
-/// tensor present must be used (except [`IGNORED_PREFIXES`]).
-pub fn load(dir: &Path, dtype: DType, device: &Device) -> Result<Checkpoint> {
+/// tensor present must be used (except [`IGNORED_PREFIXES`]). `trainable`: see
+/// [`MammoRg::new_random`].
+pub fn load(dir: &Path, trainable: bool, dtype: DType, device: &Device) -> Result<Checkpoint> {
     let cfg = MammoRgConfig::load(&dir.join(CONFIG_FILE))?;
     let weights = dir.join(WEIGHTS_FILE);
     if !weights.is_file() {
@@ -98,7 +99,7 @@ pub fn load(dir: &Path, dtype: DType, device: &Device) -> Result<Checkpoint> {
     }
     let tensors = candle_core::safetensors::load(&weights, &Device::Cpu)?;
     let expected: Vec<String> = tensors.keys().cloned().collect();
-    let (model, unused) = MammoRg::from_tensors(&cfg, tensors, 0, dtype, device)?;
+    let (model, unused) = MammoRg::from_tensors(&cfg, tensors, 0, trainable, dtype, device)?;
     let unused: Vec<_> = unused.into_iter().filter(|n| !IGNORED_PREFIXES.iter().any(|p| n.starts_with(p))).collect();
     if !unused.is_empty() {
         return Err(MammoRgError::Config(format!("checkpoint tensors not used by the configuration: {unused:?}")));

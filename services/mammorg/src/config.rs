@@ -285,14 +285,14 @@ impl MammoRgConfig {
         }) {
             return fail(format!("edge {e:?} is out of range"));
         }
-        if hidden % self.graph.num_attention_heads != 0 {
+        if !hidden.is_multiple_of(self.graph.num_attention_heads) {
             return fail(format!("vision width {hidden} not divisible by {} heads", self.graph.num_attention_heads));
         }
         let llm = &self.llm;
-        if llm.hidden_size % llm.num_attention_heads != 0 || llm.num_attention_heads % llm.num_key_value_heads != 0 {
+        if !llm.hidden_size.is_multiple_of(llm.num_attention_heads) || !llm.num_attention_heads.is_multiple_of(llm.num_key_value_heads) {
             return fail("llm head counts do not divide the hidden size".into());
         }
-        if llm.head_dim() % 2 != 0 {
+        if !llm.head_dim().is_multiple_of(2) {
             return fail("rotary embeddings need an even head dimension".into());
         }
         if self.heads.birads + 1 != self.heads.diagnoses {

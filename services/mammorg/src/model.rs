@@ -68,6 +68,7 @@ pub struct MammoRg {
     pub(crate) varmap: VarMap,
     /// Node embeddings G, computed once for inference (they do not depend on the images).
     graph_cache: Mutex<Option<Tensor>>,
+    trainable: bool,
     dtype: DType,
     device: Device,
 }
@@ -84,9 +85,10 @@ impl std::fmt::Debug for MammoRg {
 }
 
 impl MammoRg {
-    /// Random weights, seeded per tensor name (deterministic across runs).
-    pub fn new_random(cfg: &MammoRgConfig, seed: u64, dtype: DType, device: &Device) -> Result<Self> {
-        Self::build(cfg, HashMap::new(), seed, dtype, device).map(|(m, _)| m)
+    /// Random weights, seeded per tensor name (deterministic across runs). `trainable` models
+    /// track gradients (needed by [`crate::Trainer`]); frozen ones do not keep activations alive.
+    pub fn new_random(cfg: &MammoRgConfig, seed: u64, trainable: bool, dtype: DType, device: &Device) -> Result<Self> {
+        Self::from_tensors(cfg, HashMap::new(), seed, trainable, dtype, device).map(|(m, _)| m)
     }
 
     /// Weights from named tensors (a loaded checkpoint). Tensors the configuration does not use
@@ -96,21 +98,12 @@ impl MammoRg {
         cfg: &MammoRgConfig,
         tensors: HashMap<String, Tensor>,
         seed: u64,
-        dtype: DType,
-        device: &Device,
-    ) -> Result<(Self, Vec<String>)> {
-        Self::build(cfg, tensors, seed, dtype, device)
-    }
-
-    fn build(
-        cfg: &MammoRgConfig,
-        tensors: HashMap<String, Tensor>,
-        seed: u64,
+        trainable: bool,
         dtype: DType,
         device: &Device,
     ) -> Result<(Self, Vec<String>)> {
         cfg.validate()?;
-        let (varmap, vb, leftover) = params::builder(tensors, seed, dtype, device);
+        let (varmap, vb, leftover) = params::builder(tensors, seed, trainable, dtype, device);
         let d = cfg.vision_hidden();
         let h = cfg.llm.hidden_size;
         let eps = cfg.layer_norm_eps;
@@ -130,6 +123,7 @@ impl MammoRg {
             llm: Llama::new(&cfg.llm, cfg.lora, vb.clone())?,
             varmap,
             graph_cache: Mutex::new(None),
+            trainable,
             dtype,
             device: device.clone(),
             cfg: cfg.clone(),
@@ -145,6 +139,11 @@ impl MammoRg {
 
     pub fn device(&self) -> &Device {
         &self.device
+    }
+
+    /// Whether the weights track gradients (built for training).
+    pub fn is_trainable(&self) -> bool {
+        self.trainable
     }
 
     pub fn dtype(&self) -> DType {

@@ -1,6 +1,11 @@
 //! Parameter storage: every weight is a [`Var`] in a [`VarMap`] so that the same model object
 //! serves inference and training. Tensors come from a loaded checkpoint when present, otherwise
 //! from a deterministic, per-name seeded initialiser (candle's CPU RNG cannot be seeded).
+//!
+//! candle records the op graph of every result computed from a variable, so a model run on
+//! variables keeps every activation alive (gigabytes for B5 at 512 px). Frozen models therefore
+//! get *detached* views of the variables: same storage (so `Var::set`, e.g. a LoRA merge, is seen
+//! by the model), no gradient tracking.
 
 use candle_core::{DType, Device, Shape, Tensor, Var};
 use candle_nn::init::{Init, NormalOrUniform};
@@ -18,20 +23,29 @@ struct ParamStore {
     varmap: VarMap,
     preset: Arc<Mutex<HashMap<String, Tensor>>>,
     seed: u64,
+    track_gradients: bool,
 }
 
 impl ParamStore {
     fn register(&self, name: &str, tensor: Tensor) -> candle_core::Result<Tensor> {
         let mut vars = self.varmap.data().lock().map_err(|_| candle_core::Error::Msg("poisoned var map".into()))?;
         let var = Var::from_tensor(&tensor)?;
-        let out = var.as_tensor().clone();
+        let out = self.view(&var);
         vars.insert(name.to_string(), var);
         Ok(out)
     }
 
+    fn view(&self, var: &Var) -> Tensor {
+        if self.track_gradients {
+            var.as_tensor().clone()
+        } else {
+            var.as_detached_tensor()
+        }
+    }
+
     fn existing(&self, name: &str) -> candle_core::Result<Option<Tensor>> {
         let vars = self.varmap.data().lock().map_err(|_| candle_core::Error::Msg("poisoned var map".into()))?;
-        Ok(vars.get(name).map(|v| v.as_tensor().clone()))
+        Ok(vars.get(name).map(|v| self.view(v)))
     }
 
     fn take_preset(&self, name: &str) -> candle_core::Result<Option<Tensor>> {
@@ -100,17 +114,24 @@ fn seeded_init(shape: &Shape, init: &Init, seed: u64) -> candle_core::Result<Ten
     let n = shape.elem_count();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let uniform = |rng: &mut ChaCha8Rng, lo: f64, up: f64| -> Vec<f32> {
-        (0..n).map(|_| rng.random_range(lo..=up) as f32).collect()
+        let (lo, up) = (lo as f32, up as f32);
+        (0..n).map(|_| rng.random_range(lo..=up)).collect()
     };
     let normal = |rng: &mut ChaCha8Rng, mean: f64, std: f64| -> Vec<f32> {
-        (0..n)
-            .map(|_| {
-                // Box-Muller: enough for initialisation, avoids another dependency.
-                let u1: f64 = rng.random_range(f64::EPSILON..1.0);
-                let u2: f64 = rng.random::<f64>();
-                (mean + std * (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()) as f32
-            })
-            .collect()
+        // Box-Muller, both outputs used: enough for initialisation, no extra dependency, and
+        // fast enough for the 7B-sized shape tests.
+        let (mean, std) = (mean as f32, std as f32);
+        let mut out = Vec::with_capacity(n + 1);
+        while out.len() < n {
+            let u1: f32 = rng.random_range(f32::EPSILON..1.0);
+            let u2: f32 = rng.random::<f32>();
+            let r = std * (-2.0 * u1.ln()).sqrt();
+            let (sin, cos) = (2.0 * std::f32::consts::PI * u2).sin_cos();
+            out.push(mean + r * cos);
+            out.push(mean + r * sin);
+        }
+        out.truncate(n);
+        out
     };
     let values = match *init {
         Init::Const(c) => vec![c as f32; n],
@@ -132,16 +153,18 @@ fn seeded_init(shape: &Shape, init: &Init, seed: u64) -> candle_core::Result<Ten
 pub(crate) type Leftover = Arc<Mutex<HashMap<String, Tensor>>>;
 
 /// A fresh parameter set: a [`VarMap`], the [`VarBuilder`] that fills it, and the presets it
-/// has not used so far (after building a model: the tensors the model does not know).
+/// has not used so far (after building a model: the tensors the model does not know). With
+/// `track_gradients` off the builder hands out detached views (inference).
 pub(crate) fn builder<'a>(
     preset: HashMap<String, Tensor>,
     seed: u64,
+    track_gradients: bool,
     dtype: DType,
     device: &Device,
 ) -> (VarMap, VarBuilder<'a>, Leftover) {
     let varmap = VarMap::new();
     let preset = Arc::new(Mutex::new(preset));
-    let store = ParamStore { varmap: varmap.clone(), preset: preset.clone(), seed };
+    let store = ParamStore { varmap: varmap.clone(), preset: preset.clone(), seed, track_gradients };
     let vb = VarBuilder::from_backend(Box::new(store), dtype, device.clone());
     (varmap, vb, preset)
 }
@@ -165,8 +188,8 @@ mod tests {
         let dev = Device::Cpu;
         let mut preset = HashMap::new();
         preset.insert("b".to_string(), Tensor::ones(3, DType::F32, &dev).expect("t"));
-        let (_, vb1, _) = builder(HashMap::new(), 7, DType::F32, &dev);
-        let (vm2, vb2, _) = builder(preset, 7, DType::F32, &dev);
+        let (_, vb1, _) = builder(HashMap::new(), 7, true, DType::F32, &dev);
+        let (vm2, vb2, _) = builder(preset, 7, false, DType::F32, &dev);
         let a1 = vb1.get_with_hints(4, "a", candle_nn::init::DEFAULT_KAIMING_NORMAL).expect("a1");
         let a2 = vb2.get_with_hints(4, "a", candle_nn::init::DEFAULT_KAIMING_NORMAL).expect("a2");
         assert_eq!(a1.to_vec1::<f32>().expect("v"), a2.to_vec1::<f32>().expect("v"));

@@ -127,6 +127,9 @@ pub struct Trainer {
 
 impl Trainer {
     pub fn new(model: &MammoRg, phase: TrainPhase, learning_rate: f64) -> Result<Self> {
+        if !model.is_trainable() {
+            return Err(MammoRgError::Config("the model was built frozen; build it with trainable = true".into()));
+        }
         let has_lora = model.config().lora.is_some();
         let vars: Vec<Var> = params::named_vars(model.varmap())
             .into_iter()

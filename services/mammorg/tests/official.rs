@@ -23,7 +23,7 @@ fn shape_of(model: &MammoRg, name: &str) -> Vec<usize> {
 #[test]
 fn official_modules_have_official_names_shapes_and_outputs() {
     let cfg = reduced_official();
-    let model = MammoRg::new_random(&cfg, 0, DType::F32, &Device::Cpu).expect("model");
+    let model = MammoRg::new_random(&cfg, 0, false, DType::F32, &Device::Cpu).expect("model");
     let expect = [
         ("module.image_encoder._conv_stem.weight", vec![48, 3, 3, 3]),
         ("module.image_encoder._blocks.0._depthwise_conv.weight", vec![48, 1, 3, 3]),

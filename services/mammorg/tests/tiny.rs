@@ -20,7 +20,7 @@ fn prompt_logits(model: &MammoRg, tok: &mammorg::TermTokenizer, views: &Tensor) 
 #[test]
 fn tiny_forward_shapes() {
     let cfg = tiny_config();
-    let model = MammoRg::new_random(&cfg, 1, DType::F32, &Device::Cpu).expect("model");
+    let model = MammoRg::new_random(&cfg, 1, false, DType::F32, &Device::Cpu).expect("model");
     let v = views(2, cfg.image_size, 3);
     let f = model.encode(&v).expect("encode");
     let (l, d) = (cfg.tokens_per_view(), cfg.vision_hidden());
@@ -54,14 +54,14 @@ fn tiny_forward_shapes() {
 fn checkpoint_round_trip_gives_identical_logits() {
     let cfg = tiny_config();
     let tok = tiny_tokenizer();
-    let model = MammoRg::new_random(&cfg, 5, DType::F32, &Device::Cpu).expect("model");
+    let model = MammoRg::new_random(&cfg, 5, false, DType::F32, &Device::Cpu).expect("model");
     let dir = tempfile::tempdir().expect("dir");
     let card = ModelCard { name: "mammorg-tiny-test".into(), version: "0".into(), ..Default::default() };
     checkpoint::save(dir.path(), &model, &tok, &card).expect("save");
     for file in ["config.json", "model.safetensors", "tokenizer.json", "MODEL_CARD.md"] {
         assert!(dir.path().join(file).is_file(), "{file}");
     }
-    let loaded = checkpoint::load(dir.path(), DType::F32, &Device::Cpu).expect("load");
+    let loaded = checkpoint::load(dir.path(), false, DType::F32, &Device::Cpu).expect("load");
     assert_eq!(loaded.model.tensor_names(), model.tensor_names());
     assert!(loaded.model_card.contains("mammorg-tiny-test"));
     let v = views(1, cfg.image_size, 9);
@@ -69,7 +69,7 @@ fn checkpoint_round_trip_gives_identical_logits() {
     let b = prompt_logits(&loaded.model, &loaded.tokenizer, &v);
     assert_eq!(max_abs_diff(&a, &b), 0.0);
     // A different seed gives different weights, so the comparison above is not vacuous.
-    let other = MammoRg::new_random(&cfg, 6, DType::F32, &Device::Cpu).expect("model");
+    let other = MammoRg::new_random(&cfg, 6, false, DType::F32, &Device::Cpu).expect("model");
     assert!(max_abs_diff(&a, &prompt_logits(&other, &tok, &v)) > 1e-3);
 }
 
@@ -77,7 +77,7 @@ fn checkpoint_round_trip_gives_identical_logits() {
 fn greedy_decoding_with_cache_matches_recomputation() {
     let cfg = tiny_config();
     let tok = tiny_tokenizer();
-    let model = MammoRg::new_random(&cfg, 11, DType::F32, &Device::Cpu).expect("model");
+    let model = MammoRg::new_random(&cfg, 11, false, DType::F32, &Device::Cpu).expect("model");
     let v = views(3, cfg.image_size, 4);
     let prompt = tok.encode_prompt(&vicuna_prompt()).expect("prompt");
     let gen = |use_kv_cache| {
@@ -103,7 +103,7 @@ fn merged_lora_matches_adapter_forward() {
     let mut cfg = tiny_config();
     cfg.lora = Some(LoraConfig { r: 4, alpha: 8.0 });
     let tok = tiny_tokenizer();
-    let mut model = MammoRg::new_random(&cfg, 2, DType::F32, &Device::Cpu).expect("model");
+    let mut model = MammoRg::new_random(&cfg, 2, false, DType::F32, &Device::Cpu).expect("model");
     // B starts at zero (identity adapter); give it values so that merging matters.
     for (name, var) in model.varmap().data().lock().expect("lock").iter() {
         if name.contains("lora_B") {

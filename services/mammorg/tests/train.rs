@@ -22,9 +22,11 @@ fn toy_labels() -> Vec<Stage1Labels> {
 #[test]
 fn stage1_loss_decreases() {
     let cfg = tiny_config();
-    let model = MammoRg::new_random(&cfg, 21, DType::F32, &Device::Cpu).expect("model");
+    let model = MammoRg::new_random(&cfg, 21, true, DType::F32, &Device::Cpu).expect("model");
     let v = views(2, cfg.image_size, 1);
     let labels = toy_labels();
+    let frozen = MammoRg::new_random(&cfg, 21, false, DType::F32, &Device::Cpu).expect("frozen");
+    assert!(Trainer::new(&frozen, TrainPhase::Stage1, 1e-3).is_err());
     let mut trainer = Trainer::new(&model, TrainPhase::Stage1, 1e-3).expect("trainer");
     assert!(trainer.num_params() > 0);
     let losses: Vec<f32> = (0..6).map(|_| trainer.stage1_step(&model, &v, &labels).expect("step")).collect();
@@ -35,7 +37,7 @@ fn stage1_loss_decreases() {
 fn stage2_loss_decreases() {
     let cfg = tiny_config();
     let tok = tiny_tokenizer();
-    let model = MammoRg::new_random(&cfg, 22, DType::F32, &Device::Cpu).expect("model");
+    let model = MammoRg::new_random(&cfg, 22, true, DType::F32, &Device::Cpu).expect("model");
     let v = views(2, cfg.image_size, 2);
     let prompt = tok.encode_prompt(&vicuna_prompt()).expect("prompt");
     let targets = vec![
