@@ -31,10 +31,14 @@ pub(crate) fn assertion(doc: &Doc, sent: &Sentence, target: &Hit) -> Assertion {
     let (cs, ce) = doc.clause(sent, target.start);
     let mut a = Assertion::default();
     // Pre-triggers: walk back from the target to the nearest trigger.
-    let before: Vec<&Hit> = doc.hits_in(sent, cs, target.start).map(|(_, h)| h).collect();
-    for h in before.iter().rev() {
+    for (_, h) in doc.hits_in(sent, cs, target.start).rev() {
         match h.term {
             Term::PosVerb => break,
+            // "Not seen microcalcifications": a post-trigger opening the clause acts forward.
+            Term::Neg(Dir::Post) if doc.words_between(cs, h.start) == 0 => {
+                a.negated = true;
+                break;
+            }
             Term::Neg(Dir::Pre) | Term::Unc(Dir::Pre)
                 if doc.words_between(h.end, target.start) <= MAX_SCOPE_WORDS =>
             {
@@ -90,11 +94,11 @@ fn is_historical(doc: &Doc, sent: &Sentence, clause_start: usize, target: &Hit) 
 }
 
 fn is_hypothetical(doc: &Doc, sent: &Sentence, target: &Hit) -> bool {
-    if doc.hits_in(sent, sent.start, target.start).any(|(_, h)| matches!(h.term, Term::Hypo(_))) {
+    let (cs, ce) = doc.clause(sent, target.start);
+    if doc.hits_in(sent, cs, target.start).any(|(_, h)| matches!(h.term, Term::Hypo(_))) {
         return true;
     }
     // "BI-RADS 2 if the cyst is confirmed": a conditional right after the mention.
-    let (_, ce) = doc.clause(sent, target.start);
     doc.hits_in(sent, target.end, ce)
         .find(|(_, h)| matches!(h.term, Term::Hypo(_)))
         .is_some_and(|(_, h)| doc.words_between(target.end, h.start) <= 3)
@@ -116,15 +120,26 @@ pub(crate) fn side_of(doc: &Doc, sent: &Sentence, target: &Hit, claimed: &mut Ve
         Term::Side(s) => Some(s),
         _ => None,
     };
+    // 0. A category followed by its side in the same phrase ("BI-RADS 2 for the right
+    //    breast"): no punctuation and at most three words between.
+    if !finding_like {
+        let text = doc.text();
+        if let Some((_, h)) = doc.hits_in(sent, target.end, ce).find(|(_, h)| is_side(h) || is_anchor(h)) {
+            let gap = &text[target.end..h.start];
+            let prepositions = gap.split(' ').filter(|w| !w.is_empty()).all(|w| matches!(w, "for" | "the" | "in" | "of" | "on" | "at"));
+            if is_side(h) && prepositions {
+                return side_val(h);
+            }
+        }
+    }
     // 1. Premodifier: the nearest unclaimed side before the target, close, no other anchor
     //    or side between ("right breast mass", "left upper outer quadrant calcifications").
-    let before: Vec<(usize, &Hit)> = doc.hits_in(sent, cs, target.start).collect();
-    for (idx, h) in before.iter().rev() {
+    for (idx, h) in doc.hits_in(sent, cs, target.start).rev() {
         if is_anchor(h) {
             break;
         }
         if is_side(h) {
-            if !claimed.contains(idx) && doc.words_between(h.end, target.start) <= 5 {
+            if !claimed.contains(&idx) && doc.words_between(h.end, target.start) <= 5 {
                 return side_val(h);
             }
             break;
@@ -142,7 +157,7 @@ pub(crate) fn side_of(doc: &Doc, sent: &Sentence, target: &Hit, claimed: &mut Ve
     }
     // 3. The nearest preceding side in the clause ("in the left breast there is a mass and
     //    calcifications").
-    if let Some((_, h)) = before.iter().rev().find(|(_, h)| is_side(h)) {
+    if let Some((_, h)) = doc.hits_in(sent, cs, target.start).rev().find(|(_, h)| is_side(h)) {
         return side_val(h);
     }
     // 4. A list shares the side written after it ("no mass, calcification or distortion in
@@ -151,7 +166,7 @@ pub(crate) fn side_of(doc: &Doc, sent: &Sentence, target: &Hit, claimed: &mut Ve
         return side_val(h);
     }
     // 5. An earlier clause of the same sentence ("In the right breast, there is...; ...").
-    if let Some((_, h)) = doc.hits_in(sent, sent.start, cs).filter(|(_, h)| is_side(h)).last() {
+    if let Some((_, h)) = doc.hits_in(sent, sent.start, cs).rev().find(|(_, h)| is_side(h)) {
         return side_val(h);
     }
     sent.side_scope

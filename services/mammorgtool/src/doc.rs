@@ -55,11 +55,17 @@ impl<'a> Doc<'a> {
         let (mut hi, mut hdr) = (0usize, 0usize);
         let bytes = norm.text.as_bytes();
         for (start, end) in bounds {
+            while hi < hits.len() && hits[hi].start < start {
+                hi += 1;
+            }
             if side_inline {
                 side = None;
                 side_inline = false;
             }
-            if section_inline && starts_line(bytes, start) {
+            // A one-line history/comparison header ends with its line, or earlier at a sentence
+            // that opens with "Current:"/"Now"/"Today".
+            let opens_current = hits.get(hi).is_some_and(|h| h.term == Term::Current && h.start.saturating_sub(start) <= 1);
+            if section_inline && (starts_line(bytes, start) || opens_current) {
                 section = SectionKind::Findings;
                 section_inline = false;
             }
@@ -130,14 +136,14 @@ impl<'a> Doc<'a> {
     }
 
     /// Hits of `sent` that lie inside `[from, to)`.
-    pub fn hits_in<'s>(&'s self, sent: &Sentence, from: usize, to: usize) -> impl Iterator<Item = (usize, &'s Hit)> + 's {
-        self.work.set(self.work.get() + sent.hits.len() as u64);
-        let base = sent.hits.start;
-        self.hits[sent.hits.clone()]
-            .iter()
-            .enumerate()
-            .map(move |(k, h)| (base + k, h))
-            .filter(move |(_, h)| h.start >= from && h.end <= to)
+    pub fn hits_in<'s>(&'s self, sent: &Sentence, from: usize, to: usize) -> impl DoubleEndedIterator<Item = (usize, &'s Hit)> + 's {
+        // Binary search for the sub-range so a scan costs what it visits, not the sentence.
+        let all = &self.hits[sent.hits.clone()];
+        let lo = all.partition_point(|h| h.start < from);
+        let hi = lo + all[lo..].partition_point(|h| h.start < to);
+        self.work.set(self.work.get() + (hi - lo) as u64 + 1);
+        let base = sent.hits.start + lo;
+        all[lo..hi].iter().enumerate().map(move |(k, h)| (base + k, h)).filter(move |(_, h)| h.end <= to)
     }
 
     /// Number of words in `text[from..to]` (runs of non-space bytes).
@@ -162,7 +168,6 @@ fn header_role(term: Term) -> Option<HeaderRole> {
         Term::Birads | Term::CategoryKw => Some(HeaderRole::Main(SectionKind::Impression)),
         Term::DensityKw => Some(HeaderRole::Main(SectionKind::Composition)),
         Term::Side(s) => Some(HeaderRole::Side(s)),
-        Term::Rec(_) | Term::FollowUp => Some(HeaderRole::Main(SectionKind::Recommendation)),
         _ => None,
     }
 }

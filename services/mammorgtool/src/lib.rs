@@ -120,10 +120,11 @@ impl Parser {
             out.warnings.push(Warning { code: WarningCode::EmptyReport, message: "empty report".into(), span: None });
             return (out, stats);
         }
-        let (letters, cjk, visible) = text.chars().fold((0usize, 0usize, 0usize), |(l, c, v), ch| {
-            let is_cjk = ('\u{4e00}'..='\u{9fff}').contains(&ch);
-            (l + usize::from(ch.is_ascii_alphabetic()), c + usize::from(is_cjk), v + usize::from(!ch.is_whitespace()))
-        });
+        // Byte counts: ASCII letters and visible bytes; CJK only needs a char pass when the
+        // text is not ASCII.
+        let letters = text.bytes().filter(u8::is_ascii_alphabetic).count();
+        let visible = text.bytes().filter(|b| !b.is_ascii_whitespace()).count();
+        let cjk = if text.is_ascii() { 0 } else { text.chars().filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c)).count() };
         if cjk > letters {
             out.language = "zh".into();
             out.warnings.push(Warning {
@@ -141,7 +142,7 @@ impl Parser {
         let assess = extract::assess::extract(&doc);
         let raw = extract::findings::extract(&doc);
         let rec = extract::recommend::extract(&doc);
-        let resolved = resolve::resolve(&doc, assess.birads, assess.density, raw, rec, assess.notes);
+        let resolved = resolve::resolve(&doc, explain, assess.birads, assess.density, raw, rec, assess.notes);
 
         let spans = SpanMapper::new(&doc);
         out.report = resolved.report;
@@ -172,21 +173,37 @@ impl Parser {
 /// Maps normalised byte spans to character spans of the source text.
 struct SpanMapper<'d, 'a> {
     doc: &'d Doc<'a>,
-    ascii: bool,
+    /// Char index of every source byte offset; empty for ASCII text, where they are equal.
+    char_at: Vec<u32>,
 }
 
 impl<'d, 'a> SpanMapper<'d, 'a> {
     fn new(doc: &'d Doc<'a>) -> Self {
-        SpanMapper { doc, ascii: doc.src.is_ascii() }
+        let mut char_at = Vec::new();
+        if !doc.src.is_ascii() {
+            char_at.reserve(doc.src.len() + 1);
+            let mut n = 0u32;
+            for (i, _) in doc.src.char_indices() {
+                while char_at.len() < i {
+                    char_at.push(n);
+                }
+                char_at.push(n);
+                n += 1;
+            }
+            while char_at.len() <= doc.src.len() {
+                char_at.push(n);
+            }
+        }
+        SpanMapper { doc, char_at }
     }
 
     fn chars(&self, start: usize, end: usize) -> [usize; 2] {
         let (s, e) = (self.doc.norm.src_offset(start), self.doc.norm.src_offset(end));
-        if self.ascii {
+        if self.char_at.is_empty() {
             return [s, e];
         }
-        let count = |b: usize| self.doc.src.get(..b).map_or(0, |p| p.chars().count());
-        [count(s), count(e)]
+        let at = |b: usize| self.char_at.get(b).copied().unwrap_or(0) as usize;
+        [at(s), at(e)]
     }
 }
 

@@ -1,8 +1,10 @@
 //! From candidates to fields: per-breast combination by clinical severity, conflicts,
 //! finding merge, recommendation concordance, confidence and evidence.
 
+use std::collections::HashMap;
+
 use mammoflow_domain::{
-    BiRads, Density, Finding, FindingStatus, PerBreast, Recommendation, RecommendationAction as R, Side, StructuredReport,
+    BiRads, Density, Finding, FindingStatus, FindingType, PerBreast, Recommendation, RecommendationAction as R, Side, StructuredReport,
 };
 
 use crate::doc::Doc;
@@ -11,17 +13,24 @@ use crate::extract::recommend::RecCand;
 use crate::extract::{Cand, Note, Source};
 use crate::report::{Confidence, WarningCode as W};
 
+/// (field, value, span in normalised bytes, rule).
+pub(crate) type EvidenceItem = (String, String, (usize, usize), &'static str);
+
+/// Which candidates fill a per-breast slot.
+type Slot = (&'static str, fn(Option<Side>) -> bool);
+
 /// Everything a report resolves to, spans still in normalised bytes.
 pub(crate) struct Resolved {
     pub report: StructuredReport,
     pub confidence: Confidence,
     pub notes: Vec<Note>,
     /// (field, value, span, rule)
-    pub evidence: Vec<(String, String, (usize, usize), &'static str)>,
+    pub evidence: Vec<EvidenceItem>,
 }
 
 pub(crate) fn resolve(
     doc: &Doc,
+    explain: bool,
     birads: Vec<Cand<BiRads>>,
     density: Vec<Cand<Density>>,
     raw: Vec<RawFinding>,
@@ -45,7 +54,7 @@ pub(crate) fn resolve(
         notes.push(Note { code: W::PhraseOnlyAssessment, span: Some(pool[0].span), message: "assessment read from its phrase only".into() });
     }
     let pool = addendum_wins(pool, &mut notes, |a, b| a == b);
-    let (b, bconf) = combine(&pool, BiRads::most_severe, W::ConflictingBirads, &mut notes, &mut evidence, "birads");
+    let (b, bconf) = combine(&pool, BiRads::most_severe, W::ConflictingBirads, &mut notes, explain.then_some(&mut evidence), "birads");
     let mut birads_pb = b;
     let mut birads_conf = bconf;
     if let (Some(l), Some(r)) = (birads_pb.left, birads_pb.right) {
@@ -81,7 +90,7 @@ pub(crate) fn resolve(
     }
     let pool = if coded.is_empty() { phrases } else { coded };
     let pool = addendum_wins(pool, &mut notes, |a, b| a == b);
-    let (mut density_pb, mut density_conf) = combine(&pool, Density::max, W::ConflictingDensity, &mut notes, &mut evidence, "density");
+    let (mut density_pb, mut density_conf) = combine(&pool, Density::max, W::ConflictingDensity, &mut notes, explain.then_some(&mut evidence), "density");
     if density_pb.overall.is_none() {
         // Both sides stated: the denser one describes the exam (what notification rules use).
         density_pb.overall = match (density_pb.left, density_pb.right) {
@@ -91,7 +100,7 @@ pub(crate) fn resolve(
         density_conf.overall = min_conf(density_conf.left, density_conf.right);
     }
 
-    let findings = merge_findings(raw, doc_side(doc), &mut notes, &mut evidence);
+    let findings = merge_findings(raw, doc_side(doc), &mut notes, explain.then_some(&mut evidence));
     let finding_conf = if findings.is_empty() { 0.5 } else { 0.85 };
 
     let recommendation = rec.map(|r| {
@@ -99,7 +108,9 @@ pub(crate) fn resolve(
         if discordant {
             notes.push(Note { code: W::DiscordantRecommendation, span: Some(r.span), message: format!("{:?} does not fit the assessment", r.action) });
         }
-        evidence.push(("recommendation".into(), format!("{:?}", r.action), r.span, "recommendation term in a recommendation context"));
+        if explain {
+            evidence.push(("recommendation".into(), format!("{:?}", r.action), r.span, "recommendation term in a recommendation context"));
+        }
         Recommendation { action: Some(r.action), interval_months: r.interval_months, discordant }
     });
     Resolved {
@@ -139,12 +150,12 @@ fn combine<T: Copy + PartialEq + std::fmt::Display>(
     pick: impl Fn(T, T) -> T,
     conflict: W,
     notes: &mut Vec<Note>,
-    evidence: &mut Vec<(String, String, (usize, usize), &'static str)>,
+    mut evidence: Option<&mut Vec<EvidenceItem>>,
     field: &str,
 ) -> (PerBreast<T>, PerBreast<f32>) {
     let mut out = PerBreast::default();
     let mut conf = PerBreast::default();
-    let slots: [(&str, fn(Option<Side>) -> bool); 3] = [
+    let slots: [Slot; 3] = [
         ("overall", |s| s.is_none()),
         ("left", |s| matches!(s, Some(Side::Left | Side::Bilateral))),
         ("right", |s| matches!(s, Some(Side::Right | Side::Bilateral))),
@@ -178,7 +189,9 @@ fn combine<T: Copy + PartialEq + std::fmt::Display>(
             "left" => (out.left, conf.left) = (value, Some(c)),
             _ => (out.right, conf.right) = (value, Some(c)),
         }
-        evidence.push((format!("{field}.{name}"), v.to_string(), span, rule_of(first.source)));
+        if let Some(ev) = evidence.as_deref_mut() {
+            ev.push((format!("{field}.{name}"), v.to_string(), span, rule_of(first.source)));
+        }
     }
     (out, conf)
 }
@@ -211,24 +224,43 @@ fn doc_side(doc: &Doc) -> Option<Side> {
 
 /// Merges repeated mentions: a later unsided mention of a finding takes the side of the last
 /// sided positive one ("The mass is irregular"), then equal (type, side, status) merge.
-fn merge_findings(raw: Vec<RawFinding>, doc_side: Option<Side>, notes: &mut Vec<Note>, evidence: &mut Vec<(String, String, (usize, usize), &'static str)>) -> Vec<Finding> {
+fn merge_findings(
+    raw: Vec<RawFinding>,
+    doc_side: Option<Side>,
+    notes: &mut Vec<Note>,
+    mut evidence: Option<&mut Vec<EvidenceItem>>,
+) -> Vec<Finding> {
     let mut out: Vec<(Finding, (usize, usize))> = Vec::with_capacity(raw.len());
-    let mut sided: Vec<Option<Side>> = Vec::with_capacity(raw.len());
-    for (i, mut f) in raw.iter().cloned().enumerate() {
+    // Side of the next sided mention of each (type, status), from a reverse pass, and of the
+    // last one, updated going forward: both O(1) per finding so merging stays linear.
+    let mut next_sided: Vec<Option<Side>> = vec![None; raw.len()];
+    let mut seen: HashMap<(FindingType, FindingStatus), Side> = HashMap::new();
+    for (i, f) in raw.iter().enumerate().rev() {
+        next_sided[i] = seen.get(&(f.ftype, f.status)).copied();
+        if let Some(s) = f.side {
+            seen.insert((f.ftype, f.status), s);
+        }
+    }
+    let mut last_sided: HashMap<(FindingType, FindingStatus), Side> = HashMap::new();
+    let mut last_any: Option<Side> = None;
+    for (i, mut f) in raw.into_iter().enumerate() {
         if f.side.is_none() && f.associated {
             // "Associated calcifications": the side of the lesion described before.
-            f.side = sided[..i].iter().rev().find_map(|s| *s);
+            f.side = last_any;
         }
         if f.side.is_none() && f.status != FindingStatus::Negative {
-            if let Some(prev) = raw[..i].iter().zip(&sided).rev().find(|(p, s)| p.ftype == f.ftype && s.is_some() && p.status == f.status) {
-                f.side = *prev.1;
-            }
+            // The same finding described again without its side: the last sided mention,
+            // else the next one ("This case shows a developing asymmetry. ... in the right").
+            f.side = last_sided.get(&(f.ftype, f.status)).copied().or(next_sided[i]);
         }
         if f.side.is_none() && f.status != FindingStatus::Negative {
             // A report that only ever names one breast (a unilateral diagnostic exam).
             f.side = doc_side;
         }
-        sided.push(f.side);
+        if let Some(s) = f.side {
+            last_sided.insert((f.ftype, f.status), s);
+            last_any = Some(s);
+        }
         if let Some((g, _)) = out.iter_mut().find(|(g, _)| g.finding_type == f.ftype && g.side == f.side && g.status == f.status) {
             for d in f.descriptors {
                 if !g.descriptors.iter().any(|x| x == d) {
@@ -266,13 +298,17 @@ fn merge_findings(raw: Vec<RawFinding>, doc_side: Option<Side>, notes: &mut Vec<
                 }
             }
         }
-        evidence.push((format!("findings[{k}]"), format!("{} {} {}", f.finding_type.name(), f.side.map_or("unsided", side_name), status_name(f.status)), *span, "lexicon term with context rules"));
+        let Some(ev) = evidence.as_deref_mut() else { continue };
+        ev.push((format!("findings[{k}]"), format!("{} {} {}", f.finding_type.name(), f.side.map_or("unsided", side_name), status_name(f.status)), *span, "lexicon term with context rules"));
     }
     // A hedged mention of a finding already asserted on the same side is its re-description
     // ("a mass ... likely a cyst"), not a second finding.
-    let asserted: Vec<(mammoflow_domain::FindingType, Option<Side>)> =
+    let asserted: Vec<(FindingType, Option<Side>)> =
         out.iter().filter(|(f, _)| f.status == FindingStatus::Positive).map(|(f, _)| (f.finding_type, f.side)).collect();
-    out.retain(|(f, _)| f.status != FindingStatus::Uncertain || !asserted.contains(&(f.finding_type, f.side)));
+    out.retain(|(f, _)| {
+        f.status != FindingStatus::Uncertain
+            || !asserted.iter().any(|(t, s)| *t == f.finding_type && (*s == f.side || f.side.is_none()))
+    });
     // Spans are attached by the caller once mapped to characters.
     out.into_iter().map(|(mut f, span)| {
         f.span = Some([span.0, span.1]);

@@ -17,11 +17,11 @@ use crate::report::WarningCode as W;
 const CAT_FILLER: &[&str] = &[
     "category", "cat", "categories", "assessment", "final", "overall", "score", "class", "classification",
     "is", "of", "grade", "level", "kategorie", "the", "was", "breast", "breasts", "side", "sided", "classified",
-    "as", "rads", "bi", "birads", "assessed",
+    "as", "rads", "bi", "birads", "assessed", "acr",
 ];
 const DENS_FILLER: &[&str] = &[
     "is", "are", "category", "cat", "type", "acr", "bi", "rads", "birads", "grade", "pattern", "level", "of",
-    "the", "breast", "breasts", "tissue", "classified", "as", "mammographic", "composition", "density", "de",
+    "the", "breast", "breasts", "tissue", "classified", "as", "mammographic", "composition", "density", "de", "typ",
 ];
 const PHRASE_FILLER: &[&str] = &[
     "the", "overall", "final", "assessment", "impression", "conclusion", "is", "are", "breast", "breasts",
@@ -65,6 +65,12 @@ pub(crate) fn extract(doc: &Doc) -> Assess {
                     let (read, end) = read_category(doc, sent, h.end);
                     consumed = consumed.max(end);
                     handle_category(doc, sent, &h, read, end, Source::Code, &mut out, &mut consumed);
+                }
+                Term::Side(_) if side_label_value(doc, sent, &h).is_some() => {
+                    if let Some((b, end)) = side_label_value(doc, sent, &h) {
+                        consumed = end;
+                        push_birads(doc, sent, &Hit { end, ..h }, vec![(b, None)], Source::Code, &mut out);
+                    }
                 }
                 Term::BiradsLit(b) => push_birads(doc, sent, &h, vec![(b, None)], Source::Code, &mut out),
                 Term::UkScore(b) => {
@@ -208,6 +214,22 @@ fn phrase(doc: &Doc, sent: &Sentence, h: &Hit, b: BiRads, out: &mut Assess) {
     }
 }
 
+/// "Right: 1." in an assessment block: a side label followed only by a category value, in
+/// the impression or right after a sentence that named BI-RADS.
+fn side_label_value(doc: &Doc, sent: &Sentence, h: &Hit) -> Option<(BiRads, usize)> {
+    let toks: Vec<Token> = tokens(doc.text(), h.end, sent.end).take(5).collect();
+    if !matches!(toks.first().map(|t| t.tok), Some(Tok::Punct(b':'))) {
+        return None;
+    }
+    let (b, k) = value_at(&toks, 1)?;
+    if !matches!(toks.get(k).map(|t| t.tok), None | Some(Tok::Punct(b'.' | b',' | b';'))) {
+        return None;
+    }
+    let prev_named = sent.hits.start > 0
+        && doc.hits[..sent.hits.start].iter().rev().take(3).any(|x| matches!(x.term, Term::Birads | Term::UkScore(_)));
+    (sent.section == SectionKind::Impression || prev_named).then(|| (b, toks[k - 1].end))
+}
+
 fn density_context(doc: &Doc, sent: &Sentence) -> bool {
     if sent.section == SectionKind::Composition {
         return true;
@@ -225,7 +247,7 @@ fn read_category(doc: &Doc, sent: &Sentence, pos: usize) -> (CatRead, usize) {
         match toks[i].tok {
             Tok::Punct(b':' | b'=' | b'(' | b')' | b'-' | b'#' | b'\'' | b'"') => {}
             t if is_placeholder(t) => return (CatRead::Placeholder, toks[i].end),
-            Tok::Word("density" | "composition" | "type" | "acr" | "pattern") => {
+            Tok::Word("density" | "composition" | "type" | "typ" | "pattern") => {
                 return (CatRead::DensityFollows(toks[i].start), toks[i].start)
             }
             Tok::Word(w) if side_word(w).is_some() => side = side_word(w),
@@ -251,6 +273,15 @@ fn read_category(doc: &Doc, sent: &Sentence, pos: usize) -> (CatRead, usize) {
     if let (Some(sep), Some(next)) = (toks.get(j), value_at(&toks, j + 1)) {
         if matches!(sep.tok, Tok::Punct(b'-' | b'/') | Tok::Word("or" | "to")) {
             return (CatRead::Range(first, next.0), toks[next.1 - 1].end);
+        }
+    }
+    // "IV-V" normalises to "iv v": two Roman numerals in a row are a range too.
+    let roman = |t: Option<&Token>| matches!(t.map(|t| t.tok), Some(Tok::Word(w)) if w.bytes().all(|c| matches!(c, b'i' | b'v')));
+    if roman(toks.get(i)) && roman(toks.get(j)) {
+        if let Some((second, k)) = value_at(&toks, j) {
+            if value_at(&toks, k).is_none() {
+                return (CatRead::Range(first, second), toks[k - 1].end);
+            }
         }
     }
     // Pick-list ("0 1 2 3 4 5 6"): two or more further values straight after.

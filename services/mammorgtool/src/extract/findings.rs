@@ -34,12 +34,13 @@ pub(crate) fn extract(doc: &Doc) -> Vec<RawFinding> {
                 _ => continue,
             };
             let a = assertion(doc, sent, &h);
-            if a.hypothetical || (a.historical && !a.negated) {
+            if a.historical && !a.negated {
                 continue;
             }
+            // A finding named in a conditional ("if a cyst is confirmed") is uncertain.
             let mut status = if a.negated {
                 FindingStatus::Negative
-            } else if a.uncertain {
+            } else if a.uncertain || a.hypothetical {
                 FindingStatus::Uncertain
             } else {
                 FindingStatus::Positive

@@ -36,7 +36,9 @@ pub(crate) fn extract(doc: &Doc) -> Option<RecCand> {
         let opens = hits
             .iter()
             .find(|h| !matches!(h.term, Term::Side(_)))
-            .is_some_and(|h| matches!(h.term, Term::Rec(_) | Term::FollowUp) && doc.words_between(sent.start, h.start) <= 2);
+            .is_some_and(|h| matches!(h.term, Term::Rec(_) | Term::FollowUp) && doc.words_between(sent.start, h.start) <= 2)
+            && doc.words_between(sent.start, sent.end) <= 10
+            && !hits.iter().any(|h| h.term == Term::PosVerb);
         let rec_context = matches!(sent.section, SectionKind::Recommendation | SectionKind::Impression | SectionKind::Addendum)
             || opens
             || hits.iter().any(|h| matches!(h.term, Term::RecVerb | Term::Birads | Term::CategoryKw));
@@ -74,7 +76,7 @@ pub(crate) fn extract(doc: &Doc) -> Option<RecCand> {
             here.push(RecCand { action, interval_months: interval, span: (h.start, h.end) });
         }
         // "6-month follow-up ultrasound": the imaging word is the follow-up's modality.
-        if here.iter().any(|c| c.action == R::ShortIntervalFollowUp && c.interval_months.is_some()) {
+        if here.iter().any(|c| c.action == R::ShortIntervalFollowUp) {
             here.retain(|c| c.action != R::AdditionalImaging);
         }
         for cand in here {
@@ -103,6 +105,16 @@ fn interval_near(doc: &Doc, sent: &Sentence, h: &Hit) -> Option<u32> {
             _ => None,
         };
         let Some(m) = months else { continue };
+        // "follow-up in 6 months" (after, close) or "6-month follow-up" (just before); a
+        // duration elsewhere ("stable for 3 years") is not the interval.
+        let close = if x.start >= h.end {
+            doc.words_between(h.end, x.start) <= 10
+        } else {
+            doc.words_between(x.end, h.start) <= 2
+        };
+        if !close {
+            continue;
+        }
         let dist = if x.start >= h.end { x.start - h.end } else { h.start.saturating_sub(x.end) };
         if best.is_none_or(|(d, _)| dist < d) {
             best = Some((dist, m));

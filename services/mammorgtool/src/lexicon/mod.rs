@@ -7,7 +7,7 @@
 
 mod terms;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 use mammoflow_domain::{BiRads, Density, FindingType, RecommendationAction, Side};
 
 use crate::normalize::Normalized;
@@ -132,7 +132,13 @@ pub(crate) struct Hit {
 /// The compiled lexicon; build once and share (it is `Sync`).
 #[derive(Debug)]
 pub(crate) struct Lexicon {
+    /// Leftmost-longest automaton: the fast main pass.
     ac: AhoCorasick,
+    /// Overlapping automaton over the same patterns: the fallback where the longest match at
+    /// a position ends inside a word ("right breast" in "right breasts") and a shorter one
+    /// ("right") is the valid match.
+    overlap: AhoCorasick,
+    max_len: usize,
     terms: Vec<Term>,
     /// Whether a pattern may start right after a digit ("12mm", "4cm").
     glue_digit: Vec<bool>,
@@ -156,38 +162,79 @@ impl Lexicon {
             }
         }
         let ac = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
+            .match_kind(MatchKind::LeftmostLongest)
             .kind(Some(AhoCorasickKind::DFA))
             .build(&patterns)?;
-        Ok(Lexicon { ac, terms, glue_digit: glue })
+        let overlap = AhoCorasick::builder().match_kind(MatchKind::Standard).build(&patterns)?;
+        let max_len = patterns.iter().map(String::len).max().unwrap_or(0);
+        Ok(Lexicon { ac, overlap, max_len, terms, glue_digit: glue })
+    }
+
+    fn valid(&self, bytes: &[u8], s: usize, e: usize, pid: usize) -> bool {
+        let first_word = bytes[s].is_ascii_alphanumeric();
+        let last_word = bytes[e - 1].is_ascii_alphanumeric();
+        let before_ok = s == 0
+            || !first_word
+            || !bytes[s - 1].is_ascii_alphanumeric()
+            || (self.glue_digit[pid] && bytes[s - 1].is_ascii_digit());
+        let after_ok = e == bytes.len() || !last_word || !bytes[e].is_ascii_alphanumeric();
+        before_ok && after_ok
+    }
+
+    /// The longest valid match starting exactly at `start`, if any.
+    fn longest_valid_at(&self, text: &str, start: usize) -> Option<(usize, usize)> {
+        let bytes = text.as_bytes();
+        let mut end = (start + self.max_len).min(text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        let input = Input::new(text).range(start..end);
+        let mut best: Option<(usize, usize)> = None;
+        for m in self.overlap.find_overlapping_iter(input) {
+            let pid = m.pattern().as_usize();
+            if m.start() == start && self.valid(bytes, m.start(), m.end(), pid) && best.is_none_or(|(e, _)| m.end() > e) {
+                best = Some((m.end(), pid));
+            }
+        }
+        best
     }
 
     /// All valid hits in `text`, leftmost-longest, non-overlapping, sorted by start.
     pub fn scan(&self, text: &str) -> Vec<Hit> {
         let bytes = text.as_bytes();
-        let mut cands: Vec<(usize, usize, u32)> = Vec::with_capacity(64);
-        for m in self.ac.find_overlapping_iter(text) {
-            let (s, e) = (m.start(), m.end());
-            let pid = m.pattern().as_usize();
-            let first_word = bytes[s].is_ascii_alphanumeric();
-            let last_word = bytes[e - 1].is_ascii_alphanumeric();
-            let before_ok = s == 0
-                || !first_word
-                || !bytes[s - 1].is_ascii_alphanumeric()
-                || (self.glue_digit[pid] && bytes[s - 1].is_ascii_digit());
-            let after_ok = e == bytes.len() || !last_word || !bytes[e].is_ascii_alphanumeric();
-            if before_ok && after_ok {
-                cands.push((s, e, pid as u32));
+        let mut hits = Vec::with_capacity(text.len() / 12 + 8);
+        let mut pos = 0;
+        while pos < text.len() {
+            let Some(m) = self.ac.find(Input::new(text).range(pos..)) else { break };
+            let (s, e, pid) = (m.start(), m.end(), m.pattern().as_usize());
+            if self.valid(bytes, s, e, pid) {
+                hits.push(Hit { start: s, end: e, term: self.terms[pid] });
+                pos = e;
+                continue;
             }
-        }
-        // Leftmost first, longest first among equal starts.
-        cands.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-        let mut hits = Vec::with_capacity(cands.len());
-        let mut last_end = 0;
-        for (s, e, pid) in cands {
-            if s >= last_end {
-                hits.push(Hit { start: s, end: e, term: self.terms[pid as usize] });
-                last_end = e;
+            let mid_word = s > 0 && bytes[s - 1].is_ascii_alphabetic() && bytes[s].is_ascii_alphanumeric();
+            if mid_word {
+                // No pattern may start inside a word after a letter ("r" in "mammogram"): jump
+                // to the end of the word instead of re-searching byte by byte.
+                pos = s;
+                while pos < bytes.len() && bytes[pos].is_ascii_alphabetic() {
+                    pos += 1;
+                }
+                pos = pos.max(s + 1);
+                while pos < text.len() && !text.is_char_boundary(pos) {
+                    pos += 1;
+                }
+                continue;
+            }
+            if let Some((e2, pid2)) = self.longest_valid_at(text, s) {
+                hits.push(Hit { start: s, end: e2, term: self.terms[pid2] });
+                pos = e2;
+            } else {
+                // Nothing valid starts here; a valid match may start inside this one.
+                pos = s + 1;
+                while pos < text.len() && !text.is_char_boundary(pos) {
+                    pos += 1;
+                }
             }
         }
         hits

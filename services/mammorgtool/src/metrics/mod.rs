@@ -151,7 +151,7 @@ impl SplitMix {
 
     fn below(&mut self, n: usize) -> usize {
         // Lemire's multiply-shift: unbiased enough for n far below 2^32.
-        ((self.next() >> 32) * n as u64 >> 32) as usize
+        (((self.next() >> 32) * n as u64) >> 32) as usize
     }
 }
 

@@ -57,13 +57,10 @@ fn finding_f1_both_versions() {
 #[test]
 fn relation_f1_both_versions() {
     let t = |o: &str| ["肿块".to_string(), "Located_at".to_string(), o.to_string()];
-    let mut p1 = MammoRgReport::default();
-    p1.relations = vec![t("左乳"), t("右乳")];
-    let mut r1 = MammoRgReport::default();
-    r1.relations = vec![t("左乳"), t("双乳")];
+    let p1 = MammoRgReport { relations: vec![t("左乳"), t("右乳")], ..Default::default() };
+    let r1 = MammoRgReport { relations: vec![t("左乳"), t("双乳")], ..Default::default() };
     let p2 = MammoRgReport::default();
-    let mut r2 = MammoRgReport::default();
-    r2.relations = vec![t("右乳外上象限")];
+    let r2 = MammoRgReport { relations: vec![t("右乳外上象限")], ..Default::default() };
     let wrap = |m: MammoRgReport| EvalItem { structured: m, ..Default::default() };
     let r = evaluate(&[wrap(p1), wrap(p2)], &[wrap(r1), wrap(r2)]).expect("same length");
     // Micro: C = 1, |pred| = 2, |ref| = 3 → P 1/2, R 1/3 → F 0.4. Dice: mean(1/2, 0) = 0.25.
