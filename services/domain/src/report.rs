@@ -19,6 +19,17 @@ impl<T> Default for PerBreast<T> {
     }
 }
 
+impl<T: Clone> PerBreast<T> {
+    /// The value that applies to one breast: its own, else the exam-level statement (a report
+    /// that says "the breasts are heterogeneously dense" states it for both).
+    pub fn for_side(&self, side: crate::Laterality) -> Option<T> {
+        match side {
+            crate::Laterality::Left => self.left.clone().or_else(|| self.overall.clone()),
+            crate::Laterality::Right => self.right.clone().or_else(|| self.overall.clone()),
+        }
+    }
+}
+
 impl PerBreast<BiRads> {
     /// The stated overall category, else the more severe of the two sides.
     pub fn exam_category(&self) -> Option<BiRads> {

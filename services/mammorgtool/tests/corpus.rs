@@ -1,12 +1,17 @@
-//! Field-level accuracy on the hand-written corpus (`tests/corpus/*.jsonl`) plus, when
-//! present, simulator studies: any folder under `tests/corpus/sim/` or under the directory
-//! named by `MAMMORGTOOL_SIM_CORPUS` holding `report.txt` + `truth.json` (a
-//! `StructuredReport`). Prints per-field accuracy and asserts the thresholds.
+//! Field-level accuracy on the hand-written corpus (`tests/corpus/*.jsonl`), on reports the
+//! study simulator writes (generated here in both label mixes; their ground truth is known),
+//! and on any folder under `tests/corpus/sim/` or the directory named by
+//! `MAMMORGTOOL_SIM_CORPUS` holding `report.txt` + `truth.json`. Prints per-field accuracy and
+//! asserts the thresholds.
+//!
+//! Simulator truth is the image's ground truth, so it has a value for every breast; a report
+//! that states density or the category once for the exam states it for both breasts, so those
+//! cases are compared per side with [`PerBreast::for_side`].
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use mammoflow_domain::{FindingStatus, FindingType, PerBreast, RecommendationAction, Side, StructuredReport};
+use mammoflow_domain::{FindingStatus, FindingType, Laterality, PerBreast, RecommendationAction, Side, StructuredReport};
 use mammorgtool::Parser;
 use serde::Deserialize;
 
@@ -43,6 +48,8 @@ struct ExpRec {
 struct Case {
     id: String,
     text: String,
+    /// Compare sides with the exam-level value filled in (simulator truth).
+    effective_sides: bool,
     birads: [Option<String>; 3],
     density: [Option<String>; 3],
     findings: HashSet<(FindingType, Option<Side>, FindingStatus)>,
@@ -50,8 +57,13 @@ struct Case {
     rec: Option<Option<(RecommendationAction, Option<u32>)>>,
 }
 
-fn triple<T: ToString>(p: &PerBreast<T>) -> [Option<String>; 3] {
-    [p.overall.as_ref().map(T::to_string), p.left.as_ref().map(T::to_string), p.right.as_ref().map(T::to_string)]
+fn triple<T: ToString + Clone>(p: &PerBreast<T>, effective_sides: bool) -> [Option<String>; 3] {
+    let (left, right) = if effective_sides {
+        (p.for_side(Laterality::Left), p.for_side(Laterality::Right))
+    } else {
+        (p.left.clone(), p.right.clone())
+    };
+    [p.overall.as_ref().map(T::to_string), left.as_ref().map(T::to_string), right.as_ref().map(T::to_string)]
 }
 
 fn load_jsonl(dir: &Path) -> Vec<Case> {
@@ -68,8 +80,9 @@ fn load_jsonl(dir: &Path) -> Vec<Case> {
             out.push(Case {
                 id: line.id,
                 text: line.text,
-                birads: triple(&e.birads),
-                density: triple(&e.density),
+                effective_sides: false,
+                birads: triple(&e.birads, false),
+                density: triple(&e.density, false),
                 findings: e.findings.into_iter().map(|f| (f.finding_type, f.side, f.status)).collect(),
                 rec: Some(e.recommendation.map(|r| (r.action, r.interval_months))),
             });
@@ -88,18 +101,37 @@ fn load_sim(root: &Path, out: &mut Vec<Case>) {
         let text = std::fs::read_to_string(&report).expect("report.txt readable");
         let t: StructuredReport = serde_json::from_str(&std::fs::read_to_string(&truth).expect("truth.json readable"))
             .unwrap_or_else(|e| panic!("{}: {e}", truth.display()));
-        out.push(Case {
-            id: root.display().to_string(),
-            text,
-            birads: triple(&t.birads),
-            density: triple(&t.density),
-            findings: t.findings.iter().map(|f| (f.finding_type, f.side, f.status)).collect(),
-            rec: t.recommendation.map(|r| r.action.map(|a| (a, r.interval_months))),
-        });
+        out.push(sim_case(root.display().to_string(), text, &t));
     }
     for d in dirs {
         load_sim(&d, out);
     }
+}
+
+fn sim_case(id: String, text: String, t: &StructuredReport) -> Case {
+    Case {
+        id,
+        text,
+        effective_sides: true,
+        birads: triple(&t.birads, true),
+        density: triple(&t.density, true),
+        findings: t.findings.iter().map(|f| (f.finding_type, f.side, f.status)).collect(),
+        rec: t.recommendation.map(|r| r.action.map(|a| (a, r.interval_months))),
+    }
+}
+
+/// Reports the simulator writes, in the screening and the enriched label mix.
+fn generated_sim_cases(per_mix: u64) -> Vec<Case> {
+    let mut cases = Vec::new();
+    for enrich_abnormal in [false, true] {
+        let opts = mammoflow_dicom::SimulationOptions { seed: 2026, rows: 64, cols: 64, enrich_abnormal, ..Default::default() };
+        for index in 0..per_mix {
+            let study = mammoflow_dicom::generate_study(&opts, index);
+            let id = format!("sim-{}-{index}", if enrich_abnormal { "enriched" } else { "screening" });
+            cases.push(sim_case(id, study.report_text, &study.truth.report));
+        }
+    }
+    cases
 }
 
 #[derive(Default)]
@@ -123,6 +155,7 @@ fn corpus_field_accuracy_meets_thresholds() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
     let mut cases = load_jsonl(&dir);
     let hand_written = cases.len();
+    cases.extend(generated_sim_cases(150));
     load_sim(&dir.join("sim"), &mut cases);
     if let Ok(extra) = std::env::var("MAMMORGTOOL_SIM_CORPUS") {
         load_sim(Path::new(&extra), &mut cases);
@@ -133,8 +166,8 @@ fn corpus_field_accuracy_meets_thresholds() {
     let mut misses = Vec::new();
     for c in &cases {
         let r = parser.parse(&c.text).report;
-        let got_b = triple(&r.birads);
-        let got_d = triple(&r.density);
+        let got_b = triple(&r.birads, c.effective_sides);
+        let got_d = triple(&r.density, c.effective_sides);
         b_all.add(got_b[0] == c.birads[0]);
         d_all.add(got_d[0] == c.density[0]);
         for k in 1..3 {
