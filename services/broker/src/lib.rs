@@ -104,7 +104,7 @@ impl EmbeddedBroker {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let listener = listener_url(addr)?;
 
-        let builder = Broker::builder()
+        let builder = TansuBroker::builder()
             .node_id(options.node_id)
             .cluster_id(options.cluster_id.clone())
             .incarnation_id(uuid::Uuid::now_v7())

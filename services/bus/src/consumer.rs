@@ -109,7 +109,10 @@ pub async fn run_consumer<H: Handler>(
         .map_err(|source| BusError::Subscribe { topic: topic.clone(), source })?;
     tracing::info!(%group, %topic, "consumer started");
 
+    // The lag reporter holds a handle on the consumer: if this loop's task is dropped (aborted,
+    // panicked) the guard stops the reporter too, so no orphaned group member keeps partitions.
     let lag_stop = shutdown.child_token();
+    let _lag_guard = lag_stop.clone().drop_guard();
     let lag_task = tokio::spawn(crate::lag::report(
         consumer.clone(),
         group.clone(),

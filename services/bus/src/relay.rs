@@ -76,34 +76,32 @@ pub async fn run_outbox_relay(
             refresh_backlog(&pool, &metrics).await;
             backlog_checked = Some(Instant::now());
         }
-        match relay_batch(&pool, publisher, options.batch_size, &metrics).await {
-            Ok(Some(published)) => {
-                backoff.reset();
-                summary.published += published;
-                if published > 0 && published as i64 >= options.batch_size {
-                    continue; // probably more waiting
-                }
-                if published > 0 {
-                    // Drained: let the gauges show it now rather than at the next interval.
-                    backlog_checked = None;
-                }
+        let pass = match relay_batch(&pool, publisher, options.batch_size, &metrics).await {
+            Ok(pass) => pass,
+            Err(e) => Pass { published: 0, failure: Some(e) },
+        };
+        summary.published += pass.published;
+        if let Some(e) = pass.failure {
+            summary.failed_batches += 1;
+            let kind = if matches!(e, BusError::Store(_)) { "database" } else { "broker" };
+            metrics.retried(RELAY_METRICS_GROUP, kind);
+            let delay = backoff.next_delay();
+            tracing::warn!(
+                error = %e, kind, ?delay, attempt = backoff.attempts(), published = pass.published,
+                "outbox batch failed; unpublished rows stay for the retry",
+            );
+            if sleep_or_cancelled(delay, &shutdown).await {
+                break;
             }
-            // Another relay holds the lock; it is doing the work.
-            Ok(None) => {}
-            Err(e) => {
-                summary.failed_batches += 1;
-                let kind = if matches!(e, BusError::Store(_)) { "database" } else { "broker" };
-                metrics.retried(RELAY_METRICS_GROUP, kind);
-                let delay = backoff.next_delay();
-                tracing::warn!(
-                    error = %e, kind, ?delay, attempt = backoff.attempts(),
-                    "outbox batch failed; unpublished rows stay for the retry",
-                );
-                if sleep_or_cancelled(delay, &shutdown).await {
-                    break;
-                }
-                continue;
-            }
+            continue;
+        }
+        backoff.reset();
+        if pass.published > 0 && pass.published as i64 >= options.batch_size {
+            continue; // probably more waiting
+        }
+        if pass.published > 0 {
+            // Drained: let the gauges show it now rather than at the next interval.
+            backlog_checked = None;
         }
         tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -116,19 +114,26 @@ pub async fn run_outbox_relay(
     summary
 }
 
-/// One claim-publish-mark-commit pass. `Ok(None)`: another relay holds the lock.
+/// What one pass did: rows published and marked, and the failure that cut it short.
+struct Pass {
+    published: u64,
+    failure: Option<BusError>,
+}
+
+/// One claim-publish-mark-commit pass. Another relay holding the lock, or an empty outbox, is
+/// a pass that published nothing.
 async fn relay_batch(
     pool: &PgPool,
     publisher: &Publisher,
     limit: i64,
     metrics: &BusMetrics,
-) -> Result<Option<u64>, BusError> {
+) -> Result<Pass, BusError> {
     let Some(mut batch) = outbox::claim_batch(pool, limit).await? else {
-        return Ok(None);
+        return Ok(Pass { published: 0, failure: None });
     };
     if batch.messages.is_empty() {
         batch.commit().await?;
-        return Ok(Some(0));
+        return Ok(Pass { published: 0, failure: None });
     }
 
     // Hand rows over in id order; stop at the first refusal so nothing overtakes it.
@@ -175,13 +180,11 @@ async fn relay_batch(
     for (topic, count) in &per_topic {
         metrics.published(topic, *count);
     }
-    match delivery_error.or(enqueue_error) {
-        Some(e) => {
-            publisher.recover_if_fatal();
-            Err(e)
-        }
-        None => Ok(Some(confirmed.len() as u64)),
+    let failure = delivery_error.or(enqueue_error);
+    if failure.is_some() {
+        publisher.recover_if_fatal();
     }
+    Ok(Pass { published: confirmed.len() as u64, failure })
 }
 
 async fn refresh_backlog(pool: &PgPool, metrics: &BusMetrics) {

@@ -9,12 +9,18 @@
 //! **ineligible** with its reasons and still emitted, flagged, so triage sends it to a full
 //! human read. Nothing is dropped; nothing ineligible is ever treated as normal.
 
+mod args;
 mod assess;
 mod handler;
 mod metrics;
 mod resolve;
+mod simulated;
+mod spawn;
 
+pub use args::IngestArgs;
 pub use assess::{assess_study, Assessment, EventIds, IngestProblem};
 pub use handler::{IngestConfig, IngestHandler, CONSUMER_GROUP};
 pub use metrics::IngestMetrics;
 pub use resolve::{resolve_uri, ResolveError};
+pub use simulated::arrival_for;
+pub use spawn::spawn_ingest;

@@ -14,6 +14,8 @@ pub enum MammoRgError {
     Json { path: PathBuf, source: serde_json::Error },
     #[error("invalid configuration: {0}")]
     Config(String),
+    #[error("cannot read the pixels of {}: {source}", path.display())]
+    Pixels { path: PathBuf, source: mammoflow_dicom::PixelError },
     #[error("invalid input: {0}")]
     Input(String),
 }

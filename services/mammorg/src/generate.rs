@@ -124,7 +124,7 @@ impl MammoRg {
     }
 }
 
-fn stage1_probabilities(graph: &Stage1Logits, report: &Stage1Logits) -> Result<Vec<Stage1Probabilities>> {
+pub(crate) fn stage1_probabilities(graph: &Stage1Logits, report: &Stage1Logits) -> Result<Vec<Stage1Probabilities>> {
     let softmax_mean = |a: &Tensor, b: &Tensor| -> Result<Vec<Vec<f32>>> {
         let pa = candle_nn::ops::softmax(&a.to_dtype(DType::F32)?, D::Minus1)?;
         let pb = candle_nn::ops::softmax(&b.to_dtype(DType::F32)?, D::Minus1)?;

@@ -6,7 +6,10 @@
 //! Layout: [`config`] (official and tiny sizes, `config.json`), [`efficientnet`], [`graph`]
 //! (R-GCN + cross-attention), [`retrieval`], [`heads`], [`llama`] + [`lora`], [`model`]
 //! (assembly and splice order), [`tokenizer`] + [`terms`], [`generate`] (greedy, KV cache),
-//! [`checkpoint`], [`train`].
+//! [`checkpoint`], [`train`] (steps and the three-stage run over a folder of studies),
+//! [`preprocess`] (DICOM display image to model input: breast crop, orientation, resize),
+//! [`data`] (study folders to labels, planes and the retrieval database), [`infer`] (reports
+//! for DICOM studies).
 //!
 //! # Tensor names (checkpoint = official names)
 //!
@@ -33,16 +36,19 @@
 
 pub mod checkpoint;
 pub mod config;
+pub mod data;
 pub mod efficientnet;
 pub mod error;
 pub mod generate;
 pub mod graph;
 pub mod heads;
+pub mod infer;
 pub mod llama;
 pub mod lora;
 pub mod model;
 mod norm;
 mod params;
+pub mod preprocess;
 pub mod retrieval;
 pub mod terms;
 pub mod tokenizer;
@@ -54,4 +60,5 @@ pub use error::{MammoRgError, Result};
 pub use generate::{GeneratedReport, GenerationConfig, GenerationOutput, Stage1Probabilities};
 pub use model::{MammoRg, VisualFeatures, VIEW_ORDER};
 pub use tokenizer::{PromptIds, TermTokenizer};
-pub use train::{Stage1Labels, TrainPhase, Trainer};
+pub use infer::{generate_for_studies, generate_for_study, StudyOutput};
+pub use train::{train, Stage1Labels, TrainOptions, TrainPhase, TrainSummary, Trainer};

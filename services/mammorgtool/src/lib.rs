@@ -13,6 +13,7 @@
 //! ```
 
 pub mod cli;
+pub mod cli_args;
 mod context;
 mod doc;
 mod extract;

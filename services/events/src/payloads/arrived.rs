@@ -1,4 +1,4 @@
-use super::check_text;
+use super::{check_study_identity, check_text};
 use crate::Event;
 use mammoflow_domain::DicomUid;
 use schemars::JsonSchema;
@@ -45,8 +45,7 @@ impl Event for StudyArrived {
     }
 
     fn validate(&self) -> Result<(), String> {
-        check_text("site", &self.site, 64)?;
-        check_text("patient_key", &self.patient_key, 128)?;
+        check_study_identity(&self.site, &self.patient_key)?;
         if let Some(accession) = &self.accession_number {
             check_text("accession_number", accession, 64)?;
         }

@@ -15,6 +15,12 @@ pub use parsed::ReportParsed;
 pub use ready::{Eligibility, StudyReady, ViewRef};
 pub use triage::TriageAssigned;
 
+/// The identity every study event carries: site code and pseudonymous patient key.
+pub(crate) fn check_study_identity(site: &str, patient_key: &str) -> Result<(), String> {
+    check_text("site", site, 64)?;
+    check_text("patient_key", patient_key, 128)
+}
+
 /// Shared field checks, so every payload applies the same rule.
 pub(crate) fn check_text(field: &str, value: &str, max_len: usize) -> Result<(), String> {
     if value.trim().is_empty() {

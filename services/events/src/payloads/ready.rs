@@ -1,4 +1,4 @@
-use super::check_text;
+use super::check_study_identity;
 use crate::Event;
 use mammoflow_domain::{DicomUid, View};
 use schemars::JsonSchema;
@@ -46,8 +46,7 @@ impl Event for StudyReady {
     }
 
     fn validate(&self) -> Result<(), String> {
-        check_text("site", &self.site, 64)?;
-        check_text("patient_key", &self.patient_key, 128)?;
+        check_study_identity(&self.site, &self.patient_key)?;
         match &self.eligibility {
             Eligibility::Eligible => {
                 let mut views: Vec<View> = self.views.iter().map(|v| v.view).collect();

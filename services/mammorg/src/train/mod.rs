@@ -1,10 +1,15 @@
-//! Minimal training steps: stage 1 (classification of the graph and report branches) and stage 2
-//! (next-token loss on the report), AdamW over a named subset of the variables.
+//! Training steps: stage 1 (classification of the graph and report branches) and stage 2
+//! (next-token loss on the report), AdamW over a named subset of the variables; [`pipeline`]
+//! runs the three stages over a folder of studies and writes a checkpoint.
+
+mod pipeline;
+
+pub use pipeline::{train, EpochStats, TrainOptions, TrainSummary};
 
 use crate::config::HeadsConfig;
 use crate::error::{MammoRgError, Result};
 use crate::heads::{stage1_loss, Stage1Targets};
-use crate::model::MammoRg;
+use crate::model::{MammoRg, VisualFeatures};
 use crate::params;
 use crate::terms::Relation;
 use crate::tokenizer::PromptIds;
@@ -170,6 +175,13 @@ impl Trainer {
         self.apply(model, &loss)
     }
 
+    /// [`Self::stage2_step`] on precomputed (detached) visual features: the encoder, graph and
+    /// retrieval branches are frozen in stage 2, so their output can be computed once per study.
+    pub fn stage2_step_features(&mut self, model: &MammoRg, features: &VisualFeatures, prompt: &PromptIds, targets: &[Vec<u32>]) -> Result<f32> {
+        let loss = stage2_loss_from_features(model, features, prompt, targets)?;
+        self.apply(model, &loss)
+    }
+
     fn apply(&mut self, model: &MammoRg, loss: &Tensor) -> Result<f32> {
         let value = loss.to_dtype(DType::F32)?.to_scalar::<f32>()?;
         if !value.is_finite() {
@@ -206,13 +218,18 @@ pub fn stage2_batch_loss(
     targets: &[Vec<u32>],
     train_encoder: bool,
 ) -> Result<Tensor> {
-    let b = views.dim(0)?;
+    let features = model.encode_for_training(views, train_encoder)?;
+    stage2_loss_from_features(model, &features, prompt, targets)
+}
+
+/// The stage-2 loss of [`stage2_batch_loss`] from visual features.
+pub fn stage2_loss_from_features(model: &MammoRg, features: &VisualFeatures, prompt: &PromptIds, targets: &[Vec<u32>]) -> Result<Tensor> {
+    let b = features.report_token.dim(0)?;
     if b != targets.len() || targets.iter().any(|t| t.is_empty()) {
         return Err(MammoRgError::Input("one non-empty target per study is needed".into()));
     }
     let device = model.device();
-    let features = model.encode_for_training(views, train_encoder)?;
-    let visual = model.visual_embeddings(&features)?;
+    let visual = model.visual_embeddings(features)?;
     let context = model.prompt_embeddings(prompt, &visual)?;
     let t_max = targets.iter().map(Vec::len).max().unwrap_or(0);
     let pad = model.config().special_tokens.pad_id;

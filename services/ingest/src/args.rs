@@ -1,0 +1,30 @@
+use crate::IngestConfig;
+use clap::Args;
+use mammoflow_dicom::HeaderLimits;
+use std::path::PathBuf;
+
+/// Ingest's settings; each flag has an environment variable.
+#[derive(Debug, Clone, Args)]
+pub struct IngestArgs {
+    /// Folders DICOM files may be read from (colon-separated in the environment variable).
+    #[arg(long = "dicom-root", env = "MAMMOFLOW_DICOM_ROOTS", value_delimiter = ':')]
+    pub dicom_roots: Vec<PathBuf>,
+    /// Largest DICOM file ingest opens.
+    #[arg(long, env = "MAMMOFLOW_MAX_DICOM_BYTES", default_value_t = 1 << 30)]
+    pub max_dicom_bytes: u64,
+    /// Largest DICOM header (bytes before Pixel Data) ingest reads.
+    #[arg(long, env = "MAMMOFLOW_MAX_HEADER_BYTES", default_value_t = 4 << 20)]
+    pub max_header_bytes: usize,
+    /// Consumer loops of the ingest group in this process (at most the topic's partitions help).
+    #[arg(long, env = "MAMMOFLOW_INGEST_WORKERS", default_value_t = 2)]
+    pub ingest_workers: usize,
+}
+
+impl IngestArgs {
+    pub fn config(&self) -> IngestConfig {
+        IngestConfig {
+            dicom_roots: self.dicom_roots.clone(),
+            header_limits: HeaderLimits { max_file_bytes: self.max_dicom_bytes, max_header_bytes: self.max_header_bytes },
+        }
+    }
+}

@@ -1,0 +1,91 @@
+use super::simulate::{publish_arrivals, write_studies};
+use super::up::{spawn_all, UpArgs};
+use anyhow::Context;
+use clap::Args;
+use mammoflow_bus::{Publisher, PublisherOptions};
+use mammoflow_dicom::SimulationOptions;
+use mammoflow_runtime::{BrokerMode, Platform, Router};
+use mammoflow_store::studies;
+use mammoflow_telemetry::shutdown_on_signals;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub up: UpArgs,
+    /// Studies to simulate.
+    #[arg(long, default_value_t = 20)]
+    pub studies: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Keep the pipeline running after the demo studies are through (stop with ctrl-c).
+    #[arg(long)]
+    pub keep_running: bool,
+    /// Give up waiting for the studies after this many seconds.
+    #[arg(long, default_value_t = 180)]
+    pub timeout_secs: u64,
+}
+
+pub async fn run(mut args: DemoArgs) -> anyhow::Result<()> {
+    super::init_logs(&args.up.platform, "warn");
+    let shutdown = shutdown_on_signals();
+    let (_server, db) = super::scratch_database(&args.up.platform, "demo").await?;
+    args.up.platform.database_url = Some(db.url().to_string());
+
+    let out = args.up.platform.data_dir.join("demo").join(db.name());
+    println!("1/4 simulating {} screening studies into {}", args.studies, out.display());
+    let options = SimulationOptions { studies: args.studies, seed: args.seed, ..SimulationOptions::default() };
+    let written = write_studies(options, &out).await?;
+    let root = std::fs::canonicalize(&out).context("resolving the study folder")?;
+    args.up.ingest.dicom_roots.push(root);
+
+    println!("2/4 starting the pipeline (embedded broker unless KAFKA_BROKERS is set)");
+    let platform = Platform::start(&args.up.platform, BrokerMode::EmbeddedIfUnset, "mammoflow-demo").await?;
+    let tasks = spawn_all(&platform, &args.up, &shutdown)?;
+    let (addr, http) = platform.serve_http(args.up.platform.http_addr, Router::new(), shutdown.clone()).await?;
+
+    println!("3/4 publishing {} mammo.study.arrived.v1 events", written.len());
+    let publisher = Publisher::new(&platform.kafka, &PublisherOptions::default())?;
+    publish_arrivals(&publisher, &written).await?;
+
+    println!("4/4 waiting for ingest to store every study");
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(args.timeout_secs);
+    let mut stored = Vec::new();
+    for study in &written {
+        loop {
+            if let Some(row) = studies::get(&platform.pool, study.study_instance_uid.as_str()).await? {
+                stored.push(row);
+                break;
+            }
+            anyhow::ensure!(Instant::now() < deadline, "timed out waiting for study {}", study.study_instance_uid);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    let ineligible: Vec<_> = stored.iter().filter(|s| s.status_reason.is_some()).collect();
+    println!();
+    println!("{} studies stored in {:.2} s: {} ready for inference, {} ineligible (routed to a human read)",
+        stored.len(), started.elapsed().as_secs_f64(), stored.len() - ineligible.len(), ineligible.len());
+    for study in &ineligible {
+        println!("  {}: {}", study.study_uid, study.status_reason.as_deref().unwrap_or_default());
+    }
+    println!();
+    println!("where to look:");
+    println!("  studies (DICOM, truth.json, report.txt): {}", out.display());
+    println!("  database:  psql '{}'   (tables studies, study_instances, outbox, dead_letters)", db.url());
+    println!("  kafka:     {}", platform.bootstrap_servers());
+    println!("  metrics:   http://{addr}/metrics   health: http://{addr}/healthz");
+
+    if args.keep_running {
+        println!("  running; stop with ctrl-c");
+    } else {
+        // Let the relay publish the last study.ready events before stopping.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        shutdown.cancel();
+    }
+    for task in tasks {
+        task.await.context("a stage panicked")?;
+    }
+    http.await.context("HTTP task panicked")??;
+    Ok(())
+}

@@ -1,0 +1,42 @@
+use anyhow::Context;
+use clap::Args;
+use mammoflow_ingest::{spawn_ingest, IngestArgs, IngestMetrics};
+use mammoflow_runtime::{BrokerMode, Platform, PlatformArgs, Router};
+use mammoflow_telemetry::shutdown_on_signals;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, Clone, Args)]
+pub struct UpArgs {
+    #[command(flatten)]
+    pub platform: PlatformArgs,
+    #[command(flatten)]
+    pub ingest: IngestArgs,
+}
+
+/// Every stage that exists, plus the relay, on one platform.
+pub fn spawn_all(platform: &Platform, args: &UpArgs, shutdown: &CancellationToken) -> anyhow::Result<Vec<JoinHandle<()>>> {
+    let metrics = IngestMetrics::register(&platform.registry).context("registering ingest metrics")?;
+    let mut tasks = spawn_ingest(platform, &args.ingest, &metrics, shutdown);
+    tasks.push(platform.spawn_relay(shutdown.clone()).context("starting the outbox relay")?);
+    Ok(tasks)
+}
+
+pub async fn run(args: UpArgs) -> anyhow::Result<()> {
+    super::init_logs(&args.platform, "info");
+    let shutdown = shutdown_on_signals();
+    let platform = Platform::start(&args.platform, BrokerMode::EmbeddedIfUnset, "mammoflow-up")
+        .await
+        .context("starting the platform")?;
+    let tasks = spawn_all(&platform, &args, &shutdown)?;
+    let (addr, http) = platform.serve_http(args.platform.http_addr, Router::new(), shutdown.clone()).await?;
+    println!("mammoflow is up");
+    println!("  kafka:    {}", platform.bootstrap_servers());
+    println!("  metrics:  http://{addr}/metrics   health: http://{addr}/healthz");
+    println!("  stop with ctrl-c");
+    for task in tasks {
+        task.await.context("a stage panicked")?;
+    }
+    http.await.context("HTTP task panicked")??;
+    Ok(())
+}

@@ -1,0 +1,50 @@
+//! `mammoflow`: run the pipeline, simulate studies, operate the platform.
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "mammoflow", version, about = "Event-driven workflow orchestrator for breast-cancer screening")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run every stage in one process (embedded broker and local Postgres when not configured).
+    Up(commands::up::UpArgs),
+    /// Simulate studies, run the pipeline on them, and print where to look.
+    Demo(commands::demo::DemoArgs),
+    /// Write synthetic four-view screening studies (DICOM, truth.json, report.txt).
+    Simulate(commands::simulate::SimulateArgs),
+    /// Run the embedded Kafka-protocol broker (Tansu, in-memory) on a loopback port.
+    Broker(commands::broker::BrokerArgs),
+    /// Apply the database migrations.
+    Migrate(commands::migrate::MigrateArgs),
+    /// Write the JSON Schemas of every event.
+    Schemas(commands::schemas::SchemasArgs),
+    /// Parse mammography reports into structured BI-RADS data (MammoRGTool).
+    Parse(mammorgtool::cli_args::ParseArgs),
+    /// Clinical-efficacy and NLG metrics of generated reports against references.
+    Eval(mammorgtool::cli_args::EvalArgs),
+    /// Benchmarks with a peer measured in the same run.
+    Bench(commands::bench::BenchArgs),
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Up(args) => commands::up::run(args).await,
+        Command::Demo(args) => commands::demo::run(args).await,
+        Command::Simulate(args) => commands::simulate::run(args).await,
+        Command::Broker(args) => commands::broker::run(args).await,
+        Command::Migrate(args) => commands::migrate::run(args).await,
+        Command::Schemas(args) => commands::schemas::run(args),
+        Command::Parse(args) => Ok(mammorgtool::cli_args::run_parse(&args)?),
+        Command::Eval(args) => Ok(mammorgtool::cli_args::run_eval(&args)?),
+        Command::Bench(args) => commands::bench::run(args).await,
+    }
+}

@@ -1,0 +1,223 @@
+//! From four display images (or four DICOM files) to the model input `[4, 3, S, S]` in
+//! [`VIEW_ORDER`]: breast region, common orientation, square padding, resize, normalisation.
+//!
+//! This replaces the official blind resize + centre crop (`mammorg.md` §2, §11.1), which cuts
+//! tissue off portrait images: here the crop is the bounding box of the breast itself, found as
+//! the largest bright connected region (so burned-in labels and markers are ignored).
+//!
+//! Orientation: every view is turned so the chest wall is on the **right** edge, i.e. left
+//! breasts are mirrored (in standard hanging a left breast has its chest wall on the left). The
+//! side is read from the image (where the breast touches the edge) and only falls back to the
+//! laterality when the image is ambiguous, so a mis-hung file is still turned the right way.
+
+use crate::error::{MammoRgError, Result};
+use crate::model::VIEW_ORDER;
+use candle_core::{Device, Tensor};
+use mammoflow_dicom::pixels::{read_grey, GreyImage};
+use mammoflow_domain::Laterality;
+use std::path::Path;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PreprocessOptions {
+    /// Output side (the configuration's `image_size`).
+    pub size: usize,
+    /// Display value (0..1) above which a pixel counts as tissue.
+    pub threshold: f32,
+    /// Extra border around the breast box, as a fraction of its larger side.
+    pub margin: f32,
+}
+
+impl PreprocessOptions {
+    pub fn new(size: usize) -> Self {
+        PreprocessOptions { size, threshold: 0.08, margin: 0.02 }
+    }
+}
+
+/// Pixel box `[top, bottom) x [left, right)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BreastBox {
+    pub top: usize,
+    pub bottom: usize,
+    pub left: usize,
+    pub right: usize,
+}
+
+/// Side of the image where the chest wall is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChestWall {
+    Left,
+    Right,
+}
+
+/// The largest region is searched on a grid of at most this many cells per side (block means),
+/// which keeps full-field images (3328 x 2560) cheap and ignores single bright pixels.
+const GRID: usize = 256;
+
+/// The breast's bounding box and chest-wall side, or `None` if nothing exceeds the threshold.
+pub fn find_breast(img: &GreyImage, threshold: f32, laterality: Laterality) -> Option<(BreastBox, ChestWall)> {
+    let f = img.rows.max(img.cols).div_ceil(GRID).max(1);
+    let (gh, gw) = (img.rows.div_ceil(f), img.cols.div_ceil(f));
+    let mut mask = vec![false; gh * gw];
+    for (gy, row) in mask.chunks_mut(gw).enumerate() {
+        for (gx, cell) in row.iter_mut().enumerate() {
+            let (y0, x0) = (gy * f, gx * f);
+            let (y1, x1) = ((y0 + f).min(img.rows), (x0 + f).min(img.cols));
+            let sum: f32 = (y0..y1).flat_map(|y| img.data[y * img.cols + x0..y * img.cols + x1].iter()).sum();
+            *cell = sum / ((y1 - y0) * (x1 - x0)) as f32 > threshold;
+        }
+    }
+    let component = largest_component(&mask, gh, gw)?;
+    let (mut top, mut bottom, mut left, mut right) = (gh, 0, gw, 0);
+    for &i in &component {
+        let (y, x) = (i / gw, i % gw);
+        top = top.min(y);
+        bottom = bottom.max(y + 1);
+        left = left.min(x);
+        right = right.max(x + 1);
+    }
+    // The chest wall is the box edge the breast lies along; the nipple side touches it in few
+    // cells. Ties (e.g. a breast filling the field) fall back to the standard hanging.
+    let on_col = |c: usize| component.iter().filter(|&&i| i % gw == c).count() as f32;
+    let (l, r) = (on_col(left), on_col(right - 1));
+    let side = if l > 1.5 * r {
+        ChestWall::Left
+    } else if r > 1.5 * l {
+        ChestWall::Right
+    } else if laterality == Laterality::Left {
+        ChestWall::Left
+    } else {
+        ChestWall::Right
+    };
+    let b = BreastBox { top: top * f, bottom: (bottom * f).min(img.rows), left: left * f, right: (right * f).min(img.cols) };
+    Some((b, side))
+}
+
+/// Cells of the largest 4-connected `true` region (iterative flood fill, deterministic order).
+fn largest_component(mask: &[bool], h: usize, w: usize) -> Option<Vec<usize>> {
+    let mut seen = vec![false; mask.len()];
+    let mut best: Option<Vec<usize>> = None;
+    for start in 0..mask.len() {
+        if !mask[start] || seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        let (mut cells, mut stack) = (Vec::new(), vec![start]);
+        while let Some(i) = stack.pop() {
+            cells.push(i);
+            let (y, x) = (i / w, i % w);
+            let neighbours = [(y > 0).then(|| i - w), (y + 1 < h).then(|| i + w), (x > 0).then(|| i - 1), (x + 1 < w).then(|| i + 1)];
+            for n in neighbours.into_iter().flatten() {
+                if mask[n] && !seen[n] {
+                    seen[n] = true;
+                    stack.push(n);
+                }
+            }
+        }
+        if best.as_ref().is_none_or(|b| cells.len() > b.len()) {
+            best = Some(cells);
+        }
+    }
+    best
+}
+
+/// One view to `size x size` values in `[-1, 1]` (display value, mean 0.5, std 0.5), chest wall
+/// on the right, breast box padded to a square with background (-1) away from the chest wall.
+pub fn prepare_view(img: &GreyImage, laterality: Laterality, opts: &PreprocessOptions) -> Result<Vec<f32>> {
+    if img.data.len() != img.rows * img.cols || opts.size == 0 {
+        return Err(MammoRgError::Input(format!("image of {} values is not {}x{}", img.data.len(), img.rows, img.cols)));
+    }
+    let (b, wall) = find_breast(img, opts.threshold, laterality)
+        .ok_or_else(|| MammoRgError::Input("no breast tissue above the threshold in the image".into()))?;
+    let pad = (opts.margin * (b.bottom - b.top).max(b.right - b.left) as f32).round() as usize;
+    let (top, bottom) = (b.top.saturating_sub(pad), (b.bottom + pad).min(img.rows));
+    let (left, right) = (b.left.saturating_sub(pad), (b.right + pad).min(img.cols));
+    let (h, w) = (bottom - top, right - left);
+    let side = h.max(w);
+    // Square canvas: crop rows centred vertically, columns against the right (chest-wall) edge.
+    let (dy, dx) = ((side - h) / 2, side - w);
+    let mut canvas = vec![0f32; side * side];
+    for y in 0..h {
+        let src = &img.data[(top + y) * img.cols + left..(top + y) * img.cols + right];
+        let dst = &mut canvas[(dy + y) * side + dx..(dy + y) * side + dx + w];
+        dst.copy_from_slice(src);
+        if wall == ChestWall::Left {
+            dst.reverse();
+        }
+    }
+    let resized = resize_bilinear(&canvas, side, side, opts.size, opts.size);
+    Ok(resized.into_iter().map(|v| (v.clamp(0.0, 1.0) - 0.5) / 0.5).collect())
+}
+
+/// Antialiased bilinear resampling (triangle filter widened by the scale when shrinking, as
+/// PIL does), separable: rows first, then columns.
+pub fn resize_bilinear(src: &[f32], h: usize, w: usize, out_h: usize, out_w: usize) -> Vec<f32> {
+    let wx = filter_weights(w, out_w);
+    let wy = filter_weights(h, out_h);
+    let mut tmp = vec![0f32; h * out_w];
+    for y in 0..h {
+        let row = &src[y * w..(y + 1) * w];
+        for (x, (start, weights)) in wx.iter().enumerate() {
+            tmp[y * out_w + x] = weights.iter().enumerate().map(|(k, wt)| wt * row[start + k]).sum();
+        }
+    }
+    let mut out = vec![0f32; out_h * out_w];
+    for (y, (start, weights)) in wy.iter().enumerate() {
+        for x in 0..out_w {
+            out[y * out_w + x] = weights.iter().enumerate().map(|(k, wt)| wt * tmp[(start + k) * out_w + x]).sum();
+        }
+    }
+    out
+}
+
+/// Per output index: first input index and normalised weights.
+fn filter_weights(n_in: usize, n_out: usize) -> Vec<(usize, Vec<f32>)> {
+    let scale = n_in as f64 / n_out as f64;
+    let support = scale.max(1.0);
+    (0..n_out)
+        .map(|o| {
+            let center = (o as f64 + 0.5) * scale;
+            let lo = ((center - support).floor().max(0.0)) as usize;
+            let hi = ((center + support).ceil() as usize).min(n_in);
+            let mut weights: Vec<f32> =
+                (lo..hi).map(|i| (1.0 - ((i as f64 + 0.5 - center) / support).abs()).max(0.0) as f32).collect();
+            let total: f32 = weights.iter().sum();
+            weights.iter_mut().for_each(|v| *v /= total);
+            (lo, weights)
+        })
+        .collect()
+}
+
+/// Four display images in [`VIEW_ORDER`] to one channel per view `[4, S, S]` (what the
+/// training set stores; [`expand_channels`] gives the model input).
+pub fn study_planes(views: &[GreyImage; 4], opts: &PreprocessOptions, device: &Device) -> Result<Tensor> {
+    let mut data = Vec::with_capacity(4 * opts.size * opts.size);
+    for (img, view) in views.iter().zip(VIEW_ORDER) {
+        data.extend(prepare_view(img, view.laterality(), opts)?);
+    }
+    Ok(Tensor::from_vec(data, (4, opts.size, opts.size), device)?)
+}
+
+/// `[..., 4, S, S]` planes to `[..., 4, 3, S, S]` (grey replicated, like the official RGB load).
+pub fn expand_channels(planes: &Tensor) -> Result<Tensor> {
+    let rank = planes.rank();
+    let mut dims = planes.dims().to_vec();
+    dims.insert(rank - 2, 3);
+    Ok(planes.unsqueeze(rank - 2)?.broadcast_as(dims)?.contiguous()?)
+}
+
+/// The model input `[4, 3, S, S]` of four display images in [`VIEW_ORDER`].
+pub fn study_tensor(views: &[GreyImage; 4], opts: &PreprocessOptions, device: &Device) -> Result<Tensor> {
+    expand_channels(&study_planes(views, opts, device)?)
+}
+
+/// Reads four DICOM files (in [`VIEW_ORDER`]: RCC, RMLO, LCC, LMLO) and returns `[4, S, S]` planes.
+pub fn planes_from_paths<P: AsRef<Path>>(paths: &[P; 4], opts: &PreprocessOptions, device: &Device) -> Result<Tensor> {
+    let read = |p: &P| read_grey(p.as_ref()).map_err(|e| MammoRgError::Pixels { path: p.as_ref().to_path_buf(), source: e });
+    let views = [read(&paths[0])?, read(&paths[1])?, read(&paths[2])?, read(&paths[3])?];
+    study_planes(&views, opts, device)
+}
+
+/// [`planes_from_paths`] as the model input `[4, 3, S, S]`.
+pub fn study_tensor_from_paths<P: AsRef<Path>>(paths: &[P; 4], opts: &PreprocessOptions, device: &Device) -> Result<Tensor> {
+    expand_channels(&planes_from_paths(paths, opts, device)?)
+}

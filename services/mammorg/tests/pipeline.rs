@@ -1,0 +1,66 @@
+//! The data loader, the three-stage training run and inference on simulated DICOM studies.
+
+use candle_core::{DType, Device};
+use mammoflow_dicom::synth::{simulate, SimulationOptions};
+use mammoflow_domain::FindingStatus;
+use mammorg::checkpoint;
+use mammorg::data::{labels_from_report, load_dir, report_database, view_paths};
+use mammorg::terms::{Relation, FINDING_TYPES};
+use mammorg::{generate_for_study, train, GenerationConfig, TermTokenizer, TrainOptions};
+
+fn simulated(n: usize, seed: u64) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("dir");
+    let opts = SimulationOptions { studies: n, seed, rows: 160, cols: 128, enrich_abnormal: true, ..SimulationOptions::default() };
+    simulate(&opts, dir.path()).expect("simulate");
+    dir
+}
+
+#[test]
+fn labels_follow_the_truth() {
+    let dir = simulated(12, 3);
+    let set = load_dir(dir.path(), &mammorg::preprocess::PreprocessOptions::new(32), &Device::Cpu).expect("load");
+    assert_eq!(set.len(), 12);
+    let mut positives = 0;
+    for e in &set {
+        assert_eq!(e.planes.dims(), [4, 32, 32]);
+        let l = labels_from_report(&e.truth);
+        assert!(l.density.iter().all(Option::is_some));
+        for f in &e.truth.findings {
+            let Some(fi) = FINDING_TYPES.iter().position(|t| *t == f.finding_type) else { continue };
+            let s = if f.side == Some(mammoflow_domain::Side::Left) { 1 } else { 0 };
+            if f.status == FindingStatus::Positive {
+                positives += 1;
+                assert_eq!(l.findings[s][fi], Some(true));
+                assert!(l.relations.iter().any(|r| r.0 == Relation::LocatedAt && r.1 == fi));
+            }
+        }
+    }
+    assert!(positives > 0, "the enriched mix has findings");
+    let tok = TermTokenizer::build_english(600, &[], &[]).expect("tok");
+    let reports: Vec<&str> = set.iter().map(|e| e.report.as_str()).chain([set[0].report.as_str()]).collect();
+    let db = report_database(&tok, &reports, 16, &Device::Cpu).expect("db");
+    assert_eq!(db.dims(), [12, 16], "duplicates are dropped");
+}
+
+#[test]
+fn a_short_training_run_writes_a_loadable_checkpoint_that_generates() {
+    let data = simulated(6, 1);
+    let out = tempfile::tempdir().expect("out");
+    let mut opts = TrainOptions::tiny(data.path().to_path_buf(), out.path().join("ckpt"), 7);
+    (opts.stage1_epochs, opts.align_epochs, opts.finetune_epochs) = (1, 1, 1);
+    opts.batch_size = 2;
+    opts.val_studies = 2;
+    opts.base_vocab = 500;
+    let summary = train(&opts).expect("train");
+    assert_eq!((summary.train_studies, summary.val_studies), (4, 2));
+    assert_eq!(summary.epochs.len(), 3);
+    assert!(summary.epochs.iter().all(|e| e.mean_loss.is_finite() && e.studies_per_s > 0.0));
+    assert!(summary.val_metrics.iter().all(|(_, v)| v.is_finite()));
+    let ckpt = checkpoint::load(&opts.out_dir, false, DType::F32, &Device::Cpu).expect("load");
+    assert!(ckpt.model_card.contains("generator seed 1") && ckpt.model_card.contains("Not for clinical use"));
+    let study = data.path().join("study-00005");
+    let out = generate_for_study(&ckpt, &view_paths(&study), &GenerationConfig { max_new_tokens: 8, use_kv_cache: true }).expect("gen");
+    assert!(out.stage1.birads[0].len() == 9 && out.stage1.density[1].len() == 4);
+    let total: f32 = out.stage1.birads[0].iter().sum();
+    assert!((total - 1.0).abs() < 1e-4);
+}

@@ -1,0 +1,118 @@
+//! Shared set-up of the end-to-end tests: a real embedded broker, a fresh real Postgres
+//! database, simulated studies on disk, and helpers to run stages and read topics.
+#![allow(clippy::unwrap_used)]
+
+use mammoflow_broker::{EmbeddedBroker, EmbeddedBrokerOptions};
+use mammoflow_dicom::{simulate, SimulationOptions, WrittenStudy};
+use mammoflow_events::{decode, Envelope, Event, EventLimits};
+use mammoflow_ingest::{spawn_ingest, IngestArgs, IngestMetrics};
+use mammoflow_runtime::{BrokerMode, Platform, PlatformArgs};
+use mammoflow_store::local::{fresh_database, test_server_url, TestDatabase};
+use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::{ClientConfig, Message};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+#[allow(missing_debug_implementations)]
+pub struct Harness {
+    pub broker: EmbeddedBroker,
+    pub db: TestDatabase,
+    pub platform: Platform,
+    pub studies_dir: tempfile::TempDir,
+    pub ingest_args: IngestArgs,
+    pub ingest_metrics: IngestMetrics,
+}
+
+impl Harness {
+    pub async fn start(name: &str) -> Harness {
+        let broker = EmbeddedBroker::start(EmbeddedBrokerOptions::default()).await.unwrap();
+        let server = test_server_url().await.unwrap();
+        let db = fresh_database(&server, name).await.unwrap();
+        let studies_dir = tempfile::tempdir().unwrap();
+        let args = PlatformArgs {
+            kafka_brokers: Some(broker.bootstrap_servers()),
+            embedded_broker_port: 0,
+            database_url: Some(db.url().to_string()),
+            data_dir: studies_dir.path().join(".mammoflow"),
+            db_max_connections: 8,
+            http_addr: "127.0.0.1:0".parse().unwrap(),
+            topic_partitions: 3,
+            topic_replication: 1,
+            max_event_bytes: 64 * 1024,
+            log_json: false,
+        };
+        let platform = Platform::start(&args, BrokerMode::ExternalOnly, name).await.unwrap();
+        let ingest_args = IngestArgs {
+            dicom_roots: vec![studies_dir.path().canonicalize().unwrap()],
+            max_dicom_bytes: 64 << 20,
+            max_header_bytes: 1 << 20,
+            ingest_workers: 2,
+        };
+        let ingest_metrics = IngestMetrics::register(&platform.registry).unwrap();
+        Harness { broker, db, platform, studies_dir, ingest_args, ingest_metrics }
+    }
+
+    /// Writes `count` small simulated studies starting at `first_index`.
+    pub fn simulate(&self, first_index: u64, count: usize) -> Vec<WrittenStudy> {
+        let options = SimulationOptions {
+            studies: count,
+            first_index,
+            seed: 7,
+            rows: 96,
+            cols: 80,
+            ..SimulationOptions::default()
+        };
+        simulate(&options, self.studies_dir.path()).unwrap()
+    }
+
+    pub fn root(&self) -> PathBuf {
+        self.studies_dir.path().canonicalize().unwrap()
+    }
+
+    /// Starts the ingest stage and a relay; stop them with the returned token (graceful) or by
+    /// aborting the handles (a crash).
+    pub fn start_ingest(&self) -> (CancellationToken, Vec<JoinHandle<()>>) {
+        let shutdown = CancellationToken::new();
+        let mut tasks = spawn_ingest(&self.platform, &self.ingest_args, &self.ingest_metrics, &shutdown);
+        tasks.push(self.platform.spawn_relay(shutdown.clone()).unwrap());
+        (shutdown, tasks)
+    }
+}
+
+/// Polls `check` until it returns true or `timeout` passes.
+pub async fn wait_until<F, Fut>(timeout: Duration, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + timeout;
+    while !check().await {
+        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Reads every event of `E`'s topic from the beginning until `expected` have arrived (or the
+/// timeout), with a consumer group of its own.
+pub async fn read_topic<E: Event>(bootstrap: &str, expected: usize, timeout: Duration) -> Vec<Envelope<E>> {
+    let consumer: StreamConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("group.id", format!("e2e-reader-{}", uuid::Uuid::now_v7()))
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false")
+        .create()
+        .unwrap();
+    consumer.subscribe(&[&E::topic()]).unwrap();
+    let mut events = Vec::new();
+    let deadline = Instant::now() + timeout;
+    while events.len() < expected && Instant::now() < deadline {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if let Ok(Ok(message)) = tokio::time::timeout(left, consumer.recv()).await {
+            let bytes = message.payload().unwrap_or_default();
+            events.push(decode::<E>(bytes, &EventLimits::default()).unwrap());
+        }
+    }
+    events
+}
