@@ -27,7 +27,8 @@ pub struct DemoArgs {
 }
 
 pub async fn run(mut args: DemoArgs) -> anyhow::Result<()> {
-    super::init_logs(&args.up.platform, "warn");
+    // The summary below reports every study; logs only for errors unless RUST_LOG says otherwise.
+    super::init_logs(&args.up.platform, "error");
     let shutdown = shutdown_on_signals();
     let (_server, db) = super::scratch_database(&args.up.platform, "demo").await?;
     args.up.platform.database_url = Some(db.url().to_string());

@@ -53,9 +53,11 @@ impl SimulateArgs {
     }
 }
 
-/// Writes the studies (off the async threads: it is CPU and file work).
+/// Writes the studies (off the async threads: it is CPU and file work). Paths in the result
+/// (and so in published events) are absolute, as a PACS router would send them.
 pub async fn write_studies(options: SimulationOptions, out: &Path) -> anyhow::Result<Vec<WrittenStudy>> {
-    let out = out.to_path_buf();
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let out = std::fs::canonicalize(out).with_context(|| format!("resolving {}", out.display()))?;
     tokio::task::spawn_blocking(move || simulate(&options, &out))
         .await
         .context("simulation task panicked")?
