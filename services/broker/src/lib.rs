@@ -144,7 +144,9 @@ impl EmbeddedBroker {
     /// Whether the broker is currently serving (false between [`stop`](Self::stop) and
     /// [`restart`](Self::restart)).
     pub fn is_running(&self) -> bool {
-        self.serving.as_ref().is_some_and(|task| !task.is_finished())
+        self.serving
+            .as_ref()
+            .is_some_and(|task| !task.is_finished())
     }
 
     /// Stops serving: closes the listening socket and every client connection. Topics, records
@@ -154,9 +156,8 @@ impl EmbeddedBroker {
             task.abort();
             // Waiting for the aborted task guarantees the listener is closed (its socket dropped)
             // before a restart binds the same port again.
-            match task.await {
-                Ok(Err(reason)) => tracing::warn!(addr = %self.addr, %reason, "broker had failed"),
-                Ok(Ok(())) | Err(_) => {}
+            if let Ok(Err(reason)) = task.await {
+                tracing::warn!(addr = %self.addr, %reason, "broker had failed");
             }
             tracing::info!(addr = %self.addr, "embedded Tansu broker stopped");
         }
@@ -185,13 +186,21 @@ impl EmbeddedBroker {
         })?;
         // Tansu binds inside its serve task and only logs a failure; probing first turns a taken
         // port into an error here instead of a readiness check answered by whoever holds it.
-        drop(TcpListener::bind(self.addr).map_err(|source| BrokerError::PortInUse { addr: self.addr, source })?);
+        drop(
+            TcpListener::bind(self.addr).map_err(|source| BrokerError::PortInUse {
+                addr: self.addr,
+                source,
+            })?,
+        );
         let mut broker = self.broker.clone();
         let task = runtime.spawn(async move {
             // `serve` registers the broker in its storage, then accepts connections until the task
             // is aborted. (`Broker::main` would also install SIGINT/SIGTERM handlers, which belong
             // to the host process, not to an embedded broker.)
-            broker.serve(tokio::time::Instant::now()).await.map_err(|e| e.to_string())
+            broker
+                .serve(tokio::time::Instant::now())
+                .await
+                .map_err(|e| e.to_string())
         });
         self.serving = Some(task);
         self.wait_ready().await
@@ -207,13 +216,19 @@ impl EmbeddedBroker {
                     Ok(Err(reason)) => reason,
                     Err(join) => join.to_string(),
                 };
-                return Err(BrokerError::Stopped { addr: self.addr, reason });
+                return Err(BrokerError::Stopped {
+                    addr: self.addr,
+                    reason,
+                });
             }
             if tokio::net::TcpStream::connect(self.addr).await.is_ok() {
                 return Ok(());
             }
             if started.elapsed() > self.start_timeout {
-                return Err(BrokerError::NotReady { addr: self.addr, waited: started.elapsed() });
+                return Err(BrokerError::NotReady {
+                    addr: self.addr,
+                    waited: started.elapsed(),
+                });
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -247,5 +262,8 @@ fn listener_url(addr: SocketAddr) -> Result<Url, BrokerError> {
 /// Tansu's "dynostore" engine over an in-memory object store.
 fn memory_storage_url() -> Result<Url, BrokerError> {
     let url = "memory://tansu/";
-    Url::parse(url).map_err(|source| BrokerError::Url { url: url.to_string(), source })
+    Url::parse(url).map_err(|source| BrokerError::Url {
+        url: url.to_string(),
+        source,
+    })
 }

@@ -20,10 +20,14 @@ pub async fn ensure_topics(
     if topics.is_empty() {
         return Ok(());
     }
-    let admin: AdminClient<DefaultClientContext> = kafka
-        .client_config(&[])
-        .create()
-        .map_err(|source| BusError::Client { what: "admin client", source })?;
+    let admin: AdminClient<DefaultClientContext> =
+        kafka
+            .client_config(&[])
+            .create()
+            .map_err(|source| BusError::Client {
+                what: "admin client",
+                source,
+            })?;
     let new_topics: Vec<NewTopic<'_>> = topics
         .iter()
         .map(|t| NewTopic::new(t, partitions, TopicReplication::Fixed(replication)))
@@ -31,7 +35,10 @@ pub async fn ensure_topics(
     let options = AdminOptions::new()
         .request_timeout(Some(Duration::from_secs(15)))
         .operation_timeout(Some(Duration::from_secs(15)));
-    let results = admin.create_topics(&new_topics, &options).await.map_err(BusError::Admin)?;
+    let results = admin
+        .create_topics(&new_topics, &options)
+        .await
+        .map_err(BusError::Admin)?;
     for result in results {
         match result {
             Ok(topic) => tracing::info!(%topic, partitions, replication, "created topic"),

@@ -13,7 +13,10 @@ pub struct BackoffPolicy {
 
 impl Default for BackoffPolicy {
     fn default() -> Self {
-        BackoffPolicy { initial: Duration::from_millis(100), max: Duration::from_secs(30) }
+        BackoffPolicy {
+            initial: Duration::from_millis(100),
+            max: Duration::from_secs(30),
+        }
     }
 }
 
@@ -27,7 +30,11 @@ pub(crate) struct Backoff {
 
 impl Backoff {
     pub(crate) fn new(policy: BackoffPolicy) -> Self {
-        Backoff { policy, next: policy.initial.min(policy.max), attempts: 0 }
+        Backoff {
+            policy,
+            next: policy.initial.min(policy.max),
+            attempts: 0,
+        }
     }
 
     /// The delay before the next attempt; doubles each call up to the cap.

@@ -95,18 +95,27 @@ pub async fn run_consumer<H: Handler>(
             .client_config(&[
                 ("group.id", group.clone()),
                 ("enable.auto.commit", "true".to_string()),
-                ("auto.commit.interval.ms", options.commit_interval.as_millis().to_string()),
+                (
+                    "auto.commit.interval.ms",
+                    options.commit_interval.as_millis().to_string(),
+                ),
                 // Offsets are stored by hand, after the transaction commits; auto commit only
                 // sends what was stored.
                 ("enable.auto.offset.store", "false".to_string()),
                 ("auto.offset.reset", "earliest".to_string()),
             ])
             .create()
-            .map_err(|source| BusError::Client { what: "consumer", source })?,
+            .map_err(|source| BusError::Client {
+                what: "consumer",
+                source,
+            })?,
     );
     consumer
         .subscribe(&[&topic])
-        .map_err(|source| BusError::Subscribe { topic: topic.clone(), source })?;
+        .map_err(|source| BusError::Subscribe {
+            topic: topic.clone(),
+            source,
+        })?;
     tracing::info!(%group, %topic, "consumer started");
 
     // The lag reporter holds a handle on the consumer: if this loop's task is dropped (aborted,
@@ -154,7 +163,9 @@ pub async fn run_consumer<H: Handler>(
                 continue;
             }
         };
-        let Some(outcome) = processor.until_done(&incoming, options.backoff, &shutdown).await
+        let Some(outcome) = processor
+            .until_done(&incoming, options.backoff, &shutdown)
+            .await
         else {
             break;
         };
@@ -206,7 +217,9 @@ fn incoming(message: &BorrowedMessage<'_>) -> Incoming {
             topic: message.topic().to_string(),
             partition: message.partition(),
             offset: message.offset(),
-            key: message.key().map(|k| String::from_utf8_lossy(k).into_owned()),
+            key: message
+                .key()
+                .map(|k| String::from_utf8_lossy(k).into_owned()),
             timestamp_ms: message.timestamp().to_millis(),
         },
         payload: message.payload().unwrap_or_default().to_vec(),

@@ -15,11 +15,19 @@ pub(crate) struct Incoming {
 
 /// Opens a transaction on the pool, with the error in the store's terms (transient or not).
 pub(crate) async fn begin(pool: &PgPool) -> Result<Tx<'static>, StoreError> {
-    pool.begin().await.map_err(|source| StoreError::Query { op: "bus: begin", subject: None, source })
+    pool.begin().await.map_err(|source| StoreError::Query {
+        op: "bus: begin",
+        subject: None,
+        source,
+    })
 }
 
 pub(crate) async fn commit(tx: Tx<'_>) -> Result<(), StoreError> {
-    tx.commit().await.map_err(|source| StoreError::Query { op: "bus: commit", subject: None, source })
+    tx.commit().await.map_err(|source| StoreError::Query {
+        op: "bus: commit",
+        subject: None,
+        source,
+    })
 }
 
 /// Stores `incoming` as a dead letter of `group` and queues the dead-letter event.
@@ -73,8 +81,14 @@ pub(crate) async fn write(
         },
     )
     .await?;
-    outbox::enqueue(&mut tx, DEAD_LETTER_TOPIC, event.key(), event.event_id, &event.to_json_bytes())
-        .await?;
+    outbox::enqueue(
+        &mut tx,
+        DEAD_LETTER_TOPIC,
+        event.key(),
+        event.event_id,
+        &event.to_json_bytes(),
+    )
+    .await?;
     commit(tx).await?;
     Ok(id)
 }

@@ -14,7 +14,10 @@ pub enum BusError {
     #[error("creating topics: {0}")]
     Admin(#[source] KafkaError),
     #[error("creating topic {topic}: {code}")]
-    CreateTopic { topic: String, code: RDKafkaErrorCode },
+    CreateTopic {
+        topic: String,
+        code: RDKafkaErrorCode,
+    },
     #[error("subscribing to {topic}: {source}")]
     Subscribe {
         topic: String,
@@ -25,8 +28,9 @@ pub enum BusError {
     Publish {
         topic: String,
         key: String,
+        /// Boxed: librdkafka's error is large and this enum travels in every `Result`.
         #[source]
-        source: KafkaError,
+        source: Box<KafkaError>,
     },
     #[error("the producer went away before confirming delivery to {topic} (key {key})")]
     DeliveryCanceled { topic: String, key: String },

@@ -33,7 +33,10 @@ pub enum HandlerError {
 
 impl HandlerError {
     pub fn permanent(kind: &'static str, reason: impl Into<String>) -> Self {
-        HandlerError::Permanent { kind, reason: reason.into() }
+        HandlerError::Permanent {
+            kind,
+            reason: reason.into(),
+        }
     }
 
     pub fn transient(reason: impl std::fmt::Display) -> Self {
@@ -48,7 +51,10 @@ impl From<StoreError> for HandlerError {
         if e.is_transient() {
             HandlerError::Transient(e.to_string())
         } else {
-            HandlerError::Permanent { kind: "store", reason: e.to_string() }
+            HandlerError::Permanent {
+                kind: "store",
+                reason: e.to_string(),
+            }
         }
     }
 }

@@ -58,15 +58,24 @@ impl BusMetrics {
     fn new() -> Result<Self, prometheus::Error> {
         Ok(BusMetrics {
             consumed: IntCounterVec::new(
-                Opts::new("mammoflow_bus_events_consumed_total", "Records consumed, by outcome"),
+                Opts::new(
+                    "mammoflow_bus_events_consumed_total",
+                    "Records consumed, by outcome",
+                ),
                 &["group", "topic", "outcome"],
             )?,
             published: IntCounterVec::new(
-                Opts::new("mammoflow_bus_events_published_total", "Events confirmed by the broker"),
+                Opts::new(
+                    "mammoflow_bus_events_published_total",
+                    "Events confirmed by the broker",
+                ),
                 &["topic"],
             )?,
             dead_letters: IntCounterVec::new(
-                Opts::new("mammoflow_bus_dead_letters_total", "Records dead-lettered, by error kind"),
+                Opts::new(
+                    "mammoflow_bus_dead_letters_total",
+                    "Records dead-lettered, by error kind",
+                ),
                 &["group", "topic", "kind"],
             )?,
             retries: IntCounterVec::new(
@@ -82,8 +91,8 @@ impl BusMetrics {
                     "Time from receiving a record to its commit, retries included",
                 )
                 .buckets(vec![
-                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
-                    5.0, 10.0, 30.0,
+                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+                    10.0, 30.0,
                 ]),
                 &["group"],
             )?,
@@ -106,7 +115,9 @@ impl BusMetrics {
     }
 
     pub(crate) fn consumed(&self, group: &str, topic: &str, outcome: ConsumeOutcome) {
-        self.consumed.with_label_values(&[group, topic, outcome.as_str()]).inc();
+        self.consumed
+            .with_label_values(&[group, topic, outcome.as_str()])
+            .inc();
     }
 
     pub(crate) fn published(&self, topic: &str, count: u64) {
@@ -114,7 +125,9 @@ impl BusMetrics {
     }
 
     pub(crate) fn dead_lettered(&self, group: &str, topic: &str, kind: &str) {
-        self.dead_letters.with_label_values(&[group, topic, kind]).inc();
+        self.dead_letters
+            .with_label_values(&[group, topic, kind])
+            .inc();
     }
 
     pub(crate) fn retried(&self, group: &str, kind: &str) {
@@ -122,16 +135,22 @@ impl BusMetrics {
     }
 
     pub(crate) fn processing_time(&self, group: &str, elapsed: Duration) {
-        self.processing.with_label_values(&[group]).observe(elapsed.as_secs_f64());
+        self.processing
+            .with_label_values(&[group])
+            .observe(elapsed.as_secs_f64());
     }
 
     pub(crate) fn set_lag(&self, group: &str, topic: &str, partition: i32, lag: i64) {
-        self.lag.with_label_values(&[group, topic, &partition.to_string()]).set(lag);
+        self.lag
+            .with_label_values(&[group, topic, &partition.to_string()])
+            .set(lag);
     }
 
     pub(crate) fn forget_lag(&self, group: &str, topic: &str, partition: i32) {
         // Only fails when the series does not exist, which is the desired end state anyway.
-        let _ = self.lag.remove_label_values(&[group, topic, &partition.to_string()]);
+        let _ = self
+            .lag
+            .remove_label_values(&[group, topic, &partition.to_string()]);
     }
 
     pub(crate) fn set_outbox_backlog(&self, rows: i64, oldest_age: Duration) {
@@ -141,7 +160,9 @@ impl BusMetrics {
 
     /// Records consumed by `group` from `topic` with `outcome` so far.
     pub fn consumed_count(&self, group: &str, topic: &str, outcome: ConsumeOutcome) -> u64 {
-        self.consumed.with_label_values(&[group, topic, outcome.as_str()]).get()
+        self.consumed
+            .with_label_values(&[group, topic, outcome.as_str()])
+            .get()
     }
 
     /// Events published to `topic` so far.
@@ -156,12 +177,16 @@ impl BusMetrics {
 
     /// Records of `group` from `topic` dead-lettered with error `kind` so far.
     pub fn dead_letter_count(&self, group: &str, topic: &str, kind: &str) -> u64 {
-        self.dead_letters.with_label_values(&[group, topic, kind]).get()
+        self.dead_letters
+            .with_label_values(&[group, topic, kind])
+            .get()
     }
 
     /// Last reported lag of one partition (0 when never reported).
     pub fn lag(&self, group: &str, topic: &str, partition: i32) -> i64 {
-        self.lag.with_label_values(&[group, topic, &partition.to_string()]).get()
+        self.lag
+            .with_label_values(&[group, topic, &partition.to_string()])
+            .get()
     }
 
     /// Last reported outbox backlog (rows).
@@ -185,7 +210,11 @@ mod tests {
         m.processing_time("g", Duration::from_millis(3));
         m.set_lag("g", "t", 0, 5);
         m.set_outbox_backlog(1, Duration::from_secs(2));
-        let names: Vec<String> = registry.gather().iter().map(|f| f.name().to_string()).collect();
+        let names: Vec<String> = registry
+            .gather()
+            .iter()
+            .map(|f| f.name().to_string())
+            .collect();
         for expected in [
             "mammoflow_bus_events_consumed_total",
             "mammoflow_bus_events_published_total",
@@ -196,7 +225,10 @@ mod tests {
             "mammoflow_outbox_backlog_messages",
             "mammoflow_outbox_oldest_age_seconds",
         ] {
-            assert!(names.iter().any(|n| n == expected), "{expected} missing from {names:?}");
+            assert!(
+                names.iter().any(|n| n == expected),
+                "{expected} missing from {names:?}"
+            );
         }
         assert_eq!(m.published_count("t"), 2);
         assert_eq!(m.lag("g", "t", 0), 5);

@@ -27,7 +27,10 @@ fn database(e: StoreError) -> Transient {
     if !e.is_transient() {
         tracing::error!(error = %e, "database error in the consumer's bookkeeping; retrying");
     }
-    Transient { kind: "database", reason: e.to_string() }
+    Transient {
+        kind: "database",
+        reason: e.to_string(),
+    }
 }
 
 pub(crate) struct Processor<'a, H> {
@@ -122,7 +125,10 @@ impl<H: Handler> Processor<'_, H> {
             }
             Err(HandlerError::Transient(reason)) => {
                 drop(tx);
-                Err(Transient { kind: "handler", reason })
+                Err(Transient {
+                    kind: "handler",
+                    reason,
+                })
             }
         }
     }

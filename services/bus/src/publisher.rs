@@ -29,7 +29,10 @@ pub struct PublisherOptions {
 
 impl Default for PublisherOptions {
     fn default() -> Self {
-        PublisherOptions { message_timeout: Duration::from_secs(30), linger: Duration::from_millis(5) }
+        PublisherOptions {
+            message_timeout: Duration::from_secs(30),
+            linger: Duration::from_millis(5),
+        }
     }
 }
 
@@ -50,11 +53,19 @@ pub(crate) struct Pending {
 impl Pending {
     pub(crate) async fn delivered(self) -> Result<Delivered, BusError> {
         match self.delivery.await {
-            Ok(Ok(d)) => Ok(Delivered { partition: d.partition, offset: d.offset }),
-            Ok(Err((source, _message))) => {
-                Err(BusError::Publish { topic: self.topic, key: self.key, source })
-            }
-            Err(_canceled) => Err(BusError::DeliveryCanceled { topic: self.topic, key: self.key }),
+            Ok(Ok(d)) => Ok(Delivered {
+                partition: d.partition,
+                offset: d.offset,
+            }),
+            Ok(Err((source, _message))) => Err(BusError::Publish {
+                topic: self.topic,
+                key: self.key,
+                source: Box::new(source),
+            }),
+            Err(_canceled) => Err(BusError::DeliveryCanceled {
+                topic: self.topic,
+                key: self.key,
+            }),
         }
     }
 }
@@ -73,7 +84,9 @@ pub struct Publisher {
 
 impl std::fmt::Debug for Publisher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Publisher").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("Publisher")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -82,11 +95,18 @@ impl Publisher {
         let config = kafka.client_config(&[
             ("enable.idempotence", "true".to_string()),
             ("acks", "all".to_string()),
-            ("message.timeout.ms", options.message_timeout.as_millis().to_string()),
+            (
+                "message.timeout.ms",
+                options.message_timeout.as_millis().to_string(),
+            ),
             ("linger.ms", options.linger.as_millis().to_string()),
         ]);
         let producer = create_producer(&config)?;
-        Ok(Publisher { config, producer: RwLock::new(producer), metrics: None })
+        Ok(Publisher {
+            config,
+            producer: RwLock::new(producer),
+            metrics: None,
+        })
     }
 
     /// Counts confirmed deliveries in `mammoflow_bus_events_published_total`.
@@ -148,15 +168,29 @@ impl Publisher {
             let id = event_id.to_string();
             record = record.headers(
                 OwnedHeaders::new()
-                    .insert(Header { key: HEADER_EVENT_TYPE, value: Some(event_type) })
-                    .insert(Header { key: HEADER_EVENT_ID, value: Some(id.as_str()) }),
+                    .insert(Header {
+                        key: HEADER_EVENT_TYPE,
+                        value: Some(event_type),
+                    })
+                    .insert(Header {
+                        key: HEADER_EVENT_ID,
+                        value: Some(id.as_str()),
+                    }),
             );
         }
         match self.current().send_result(record) {
-            Ok(delivery) => Ok(Pending { topic: topic.to_string(), key: key.to_string(), delivery }),
+            Ok(delivery) => Ok(Pending {
+                topic: topic.to_string(),
+                key: key.to_string(),
+                delivery,
+            }),
             Err((source, _record)) => {
                 self.recover_if_fatal();
-                Err(BusError::Publish { topic: topic.to_string(), key: key.to_string(), source })
+                Err(BusError::Publish {
+                    topic: topic.to_string(),
+                    key: key.to_string(),
+                    source: Box::new(source),
+                })
             }
         }
     }
@@ -180,7 +214,9 @@ impl Publisher {
 
     /// Replaces the producer when librdkafka declared it unusable. Called after any failure.
     pub(crate) fn recover_if_fatal(&self) {
-        let Some((code, reason)) = self.current().client().fatal_error() else { return };
+        let Some((code, reason)) = self.current().client().fatal_error() else {
+            return;
+        };
         tracing::warn!(?code, %reason, "Kafka producer hit a fatal error; creating a new one");
         match create_producer(&self.config) {
             Ok(fresh) => {
@@ -194,7 +230,10 @@ impl Publisher {
     }
 
     fn current(&self) -> Arc<FutureProducer> {
-        self.producer.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.producer
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
 
@@ -202,5 +241,8 @@ fn create_producer(config: &rdkafka::ClientConfig) -> Result<Arc<FutureProducer>
     config
         .create::<FutureProducer>()
         .map(Arc::new)
-        .map_err(|source| BusError::Client { what: "producer", source })
+        .map_err(|source| BusError::Client {
+            what: "producer",
+            source,
+        })
 }

@@ -78,12 +78,19 @@ pub async fn run_outbox_relay(
         }
         let pass = match relay_batch(&pool, publisher, options.batch_size, &metrics).await {
             Ok(pass) => pass,
-            Err(e) => Pass { published: 0, failure: Some(e) },
+            Err(e) => Pass {
+                published: 0,
+                failure: Some(e),
+            },
         };
         summary.published += pass.published;
         if let Some(e) = pass.failure {
             summary.failed_batches += 1;
-            let kind = if matches!(e, BusError::Store(_)) { "database" } else { "broker" };
+            let kind = if matches!(e, BusError::Store(_)) {
+                "database"
+            } else {
+                "broker"
+            };
             metrics.retried(RELAY_METRICS_GROUP, kind);
             let delay = backoff.next_delay();
             tracing::warn!(
@@ -129,11 +136,17 @@ async fn relay_batch(
     metrics: &BusMetrics,
 ) -> Result<Pass, BusError> {
     let Some(mut batch) = outbox::claim_batch(pool, limit).await? else {
-        return Ok(Pass { published: 0, failure: None });
+        return Ok(Pass {
+            published: 0,
+            failure: None,
+        });
     };
     if batch.messages.is_empty() {
         batch.commit().await?;
-        return Ok(Pass { published: 0, failure: None });
+        return Ok(Pass {
+            published: 0,
+            failure: None,
+        });
     }
 
     // Hand rows over in id order; stop at the first refusal so nothing overtakes it.
@@ -141,7 +154,9 @@ async fn relay_batch(
     let mut enqueue_error = None;
     for row in &batch.messages {
         let header = peek(&row.payload);
-        let header = header.as_ref().map(|h| (h.event_type.as_str(), row.event_id));
+        let header = header
+            .as_ref()
+            .map(|h| (h.event_type.as_str(), row.event_id));
         match publisher.enqueue(&row.topic, &row.key, header, &row.payload) {
             Ok(p) => pending.push((row.id, row.topic.clone(), p)),
             Err(e) => {
@@ -150,9 +165,12 @@ async fn relay_batch(
             }
         }
     }
-    let results =
-        join_all(pending.into_iter().map(|(id, topic, p)| async move { (id, topic, p.delivered().await) }))
-            .await;
+    let results = join_all(
+        pending
+            .into_iter()
+            .map(|(id, topic, p)| async move { (id, topic, p.delivered().await) }),
+    )
+    .await;
 
     // Mark the confirmed prefix only: a row confirmed after a failed one would otherwise be
     // marked while its predecessor is published later, out of order.
@@ -184,7 +202,10 @@ async fn relay_batch(
     if failure.is_some() {
         publisher.recover_if_fatal();
     }
-    Ok(Pass { published: confirmed.len() as u64, failure })
+    Ok(Pass {
+        published: confirmed.len() as u64,
+        failure,
+    })
 }
 
 async fn refresh_backlog(pool: &PgPool, metrics: &BusMetrics) {

@@ -26,7 +26,9 @@ async fn enqueue(pool: &PgPool, topic: &str, count: usize) -> Vec<Uuid> {
     for i in 0..count {
         let event = study("S01");
         let key = if i % 2 == 0 { "study-a" } else { "study-b" };
-        outbox::enqueue(&mut tx, topic, key, event.event_id, &event.to_json_bytes()).await.expect("enqueue");
+        outbox::enqueue(&mut tx, topic, key, event.event_id, &event.to_json_bytes())
+            .await
+            .expect("enqueue");
         ids.push(event.event_id);
     }
     tx.commit().await.expect("commit");
@@ -42,15 +44,19 @@ fn spawn_relay(
     let pool = env.db.pool().clone();
     let metrics = env.metrics.clone();
     let token = shutdown.clone();
-    let task = tokio::spawn(async move {
-        run_outbox_relay(pool, &publisher, options, token, metrics).await
-    });
+    let task =
+        tokio::spawn(
+            async move { run_outbox_relay(pool, &publisher, options, token, metrics).await },
+        );
     (shutdown, task)
 }
 
 async fn stop_relay(relay: (CancellationToken, JoinHandle<RelaySummary>)) -> RelaySummary {
     relay.0.cancel();
-    tokio::time::timeout(Duration::from_secs(20), relay.1).await.expect("relay stops").expect("relay task")
+    tokio::time::timeout(Duration::from_secs(20), relay.1)
+        .await
+        .expect("relay stops")
+        .expect("relay task")
 }
 
 async fn backlog(pool: &PgPool) -> i64 {
@@ -64,7 +70,10 @@ async fn outbox_rows_are_published_in_order() {
     let ids = enqueue(env.db.pool(), &topic, 120).await;
 
     // Small batches so the order has to hold across several claims.
-    let options = RelayOptions { batch_size: 25, ..RelayOptions::default() };
+    let options = RelayOptions {
+        batch_size: 25,
+        ..RelayOptions::default()
+    };
     let relay = spawn_relay(&env, env.publisher(), options);
     let pool = env.db.pool().clone();
     wait_until(WAIT, "outbox drained", || {
@@ -94,12 +103,18 @@ async fn relay_survives_a_broker_that_is_down_at_first_and_loses_nothing() {
     // Deliveries give up after 1 s so the relay's own rollback-and-retry path runs.
     let publisher = Publisher::new(
         &env.kafka,
-        &PublisherOptions { message_timeout: Duration::from_secs(1), ..PublisherOptions::default() },
+        &PublisherOptions {
+            message_timeout: Duration::from_secs(1),
+            ..PublisherOptions::default()
+        },
     )
     .expect("publisher");
     let options = RelayOptions {
         batch_size: 10,
-        backoff: BackoffPolicy { initial: Duration::from_millis(100), max: Duration::from_millis(500) },
+        backoff: BackoffPolicy {
+            initial: Duration::from_millis(100),
+            max: Duration::from_millis(500),
+        },
         ..RelayOptions::default()
     };
     let relay = spawn_relay(&env, publisher, options.clone());
@@ -109,7 +124,11 @@ async fn relay_survives_a_broker_that_is_down_at_first_and_loses_nothing() {
         async move { failed >= 2 }
     })
     .await;
-    assert_eq!(backlog(env.db.pool()).await, 30, "nothing marked while the broker is down");
+    assert_eq!(
+        backlog(env.db.pool()).await,
+        30,
+        "nothing marked while the broker is down"
+    );
 
     env.broker.restart().await.expect("broker restart");
     let pool = env.db.pool().clone();
@@ -126,8 +145,11 @@ async fn relay_survives_a_broker_that_is_down_at_first_and_loses_nothing() {
     // consumers' inboxes absorb that, so compare first occurrences).
     let records = read_topic(&env.kafka, &topic, 1, 30, WAIT).await;
     let mut seen = HashSet::new();
-    let first: Vec<Uuid> =
-        records.iter().map(event_id_of).filter(|id| seen.insert(*id)).collect();
+    let first: Vec<Uuid> = records
+        .iter()
+        .map(event_id_of)
+        .filter(|id| seen.insert(*id))
+        .collect();
     assert_eq!(first, ids);
 }
 
@@ -136,11 +158,17 @@ async fn dead_letters_and_handler_output_reach_their_topics() {
     let env = env("relay_chain", 1).await;
     let publisher = env.publisher();
     let topic = StudyArrived::topic();
-    publisher.publish_raw(&topic, "k-bad", b"not json at all").await.expect("publish");
+    publisher
+        .publish_raw(&topic, "k-bad", b"not json at all")
+        .await
+        .expect("publish");
     let good = study("S01");
-    publish_all(&publisher, &[good.clone()]).await;
+    publish_all(&publisher, std::slice::from_ref(&good)).await;
 
-    let relay_options = RelayOptions { poll_interval: Duration::from_secs(30), ..RelayOptions::default() };
+    let relay_options = RelayOptions {
+        poll_interval: Duration::from_secs(30),
+        ..RelayOptions::default()
+    };
     let mut consumer_options = env.consumer_options();
     consumer_options.relay_notify = Some(relay_options.notify.clone());
     let relay = spawn_relay(&env, env.publisher(), relay_options);

@@ -37,16 +37,30 @@ pub struct TestEnv {
 
 /// A broker with every pipeline topic (plus the echo topic) and a fresh database.
 pub async fn env(name: &str, partitions: i32) -> TestEnv {
-    let broker = EmbeddedBroker::start(EmbeddedBrokerOptions::default()).await.expect("broker");
-    let server = test_server_url().await.expect("a Postgres server for tests");
-    let db = fresh_database(&server, &format!("bus_{name}")).await.expect("test database");
+    let broker = EmbeddedBroker::start(EmbeddedBrokerOptions::default())
+        .await
+        .expect("broker");
+    let server = test_server_url()
+        .await
+        .expect("a Postgres server for tests");
+    let db = fresh_database(&server, &format!("bus_{name}"))
+        .await
+        .expect("test database");
     let kafka = KafkaConfig::new(broker.bootstrap_servers(), format!("bus-test-{name}"));
     let mut topics = all_topics();
     topics.push(ECHO_TOPIC.to_string());
-    ensure_topics(&kafka, &topics, partitions, 1).await.expect("topics");
+    ensure_topics(&kafka, &topics, partitions, 1)
+        .await
+        .expect("topics");
     let registry = Registry::new();
     let metrics = BusMetrics::register(&registry).expect("metrics");
-    TestEnv { broker, db, kafka, registry, metrics }
+    TestEnv {
+        broker,
+        db,
+        kafka,
+        registry,
+        metrics,
+    }
 }
 
 impl TestEnv {
@@ -57,8 +71,10 @@ impl TestEnv {
     /// Consumer options with short delays so failures are retried quickly in tests.
     pub fn consumer_options(&self) -> ConsumerOptions {
         let mut options = ConsumerOptions::new(self.kafka.clone(), self.db.pool().clone());
-        options.backoff =
-            BackoffPolicy { initial: Duration::from_millis(50), max: Duration::from_millis(400) };
+        options.backoff = BackoffPolicy {
+            initial: Duration::from_millis(50),
+            max: Duration::from_millis(400),
+        };
         options.lag_interval = Duration::from_millis(200);
         options
     }
@@ -67,16 +83,27 @@ impl TestEnv {
         &self,
         handler: Recorder,
         options: ConsumerOptions,
-    ) -> (CancellationToken, JoinHandle<Result<ConsumerSummary, BusError>>) {
+    ) -> (
+        CancellationToken,
+        JoinHandle<Result<ConsumerSummary, BusError>>,
+    ) {
         let shutdown = CancellationToken::new();
-        let task = tokio::spawn(run_consumer(handler, options, shutdown.clone(), self.metrics.clone()));
+        let task = tokio::spawn(run_consumer(
+            handler,
+            options,
+            shutdown.clone(),
+            self.metrics.clone(),
+        ));
         (shutdown, task)
     }
 }
 
 /// Stops a spawned consumer and returns what it did.
 pub async fn stop(
-    consumer: (CancellationToken, JoinHandle<Result<ConsumerSummary, BusError>>),
+    consumer: (
+        CancellationToken,
+        JoinHandle<Result<ConsumerSummary, BusError>>,
+    ),
 ) -> ConsumerSummary {
     consumer.0.cancel();
     tokio::time::timeout(Duration::from_secs(20), consumer.1)
@@ -88,13 +115,19 @@ pub async fn stop(
 
 /// A study-arrived event with a unique study UID.
 pub fn study(site: &str) -> Envelope<StudyArrived> {
-    let uid = format!("1.2.826.0.1.3680043.10.1234.{}", Uuid::now_v7().as_u128() % 1_000_000_000_000);
+    let uid = format!(
+        "1.2.826.0.1.3680043.10.1234.{}",
+        Uuid::now_v7().as_u128() % 1_000_000_000_000
+    );
     let payload = StudyArrived {
         study_instance_uid: DicomUid::new(uid.clone()).expect("valid uid"),
         site: site.to_string(),
         patient_key: "pk-0001".to_string(),
         accession_number: None,
-        instances: vec![InstanceRef { uri: format!("/studies/{uid}/RCC.dcm"), sop_instance_uid: None }],
+        instances: vec![InstanceRef {
+            uri: format!("/studies/{uid}/RCC.dcm"),
+            sop_instance_uid: None,
+        }],
         source: Some("bus-test".to_string()),
     };
     Envelope::new("bus-test", payload)
@@ -162,10 +195,20 @@ impl Handler for Recorder {
             return Err(HandlerError::transient("simulated outage of a dependency"));
         }
         if envelope.payload.site == REJECTED_SITE {
-            return Err(HandlerError::permanent("rejected_site", "site REJECT is not served"));
+            return Err(HandlerError::permanent(
+                "rejected_site",
+                "site REJECT is not served",
+            ));
         }
         let echo = Envelope::caused_by(envelope, "bus-test", envelope.payload.clone());
-        outbox::enqueue(tx, ECHO_TOPIC, echo.key(), echo.event_id, &echo.to_json_bytes()).await?;
+        outbox::enqueue(
+            tx,
+            ECHO_TOPIC,
+            echo.key(),
+            echo.event_id,
+            &echo.to_json_bytes(),
+        )
+        .await?;
         self.handled.lock().expect("lock").push(envelope.event_id);
         Ok(())
     }
@@ -179,7 +222,10 @@ where
 {
     let started = Instant::now();
     while !check().await {
-        assert!(started.elapsed() < timeout, "timed out after {timeout:?} waiting for {what}");
+        assert!(
+            started.elapsed() < timeout,
+            "timed out after {timeout:?} waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -211,7 +257,9 @@ pub async fn read_topic(
         .expect("reader");
     let mut assignment = TopicPartitionList::new();
     for p in 0..partitions {
-        assignment.add_partition_offset(topic, p, Offset::Beginning).expect("partition");
+        assignment
+            .add_partition_offset(topic, p, Offset::Beginning)
+            .expect("partition");
     }
     consumer.assign(&assignment).expect("assign");
     let mut records = Vec::with_capacity(count);
@@ -236,7 +284,9 @@ pub async fn read_topic(
         records.push(Record {
             partition: message.partition(),
             offset: message.offset(),
-            key: message.key().map(|k| String::from_utf8_lossy(k).into_owned()),
+            key: message
+                .key()
+                .map(|k| String::from_utf8_lossy(k).into_owned()),
             payload: message.payload().unwrap_or_default().to_vec(),
             headers,
         });
@@ -246,7 +296,9 @@ pub async fn read_topic(
 
 /// The event id in a record's JSON envelope.
 pub fn event_id_of(record: &Record) -> Uuid {
-    mammoflow_events::peek(&record.payload).expect("an envelope").event_id
+    mammoflow_events::peek(&record.payload)
+        .expect("an envelope")
+        .event_id
 }
 
 /// Every event of `E` published by `publisher`, awaiting each delivery.
