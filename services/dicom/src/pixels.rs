@@ -184,7 +184,7 @@ pub fn window_of(obj: &InMemDicomObject) -> Result<Option<Window>, PixelError> {
         Some(other) => return Err(PixelError::InvalidWindow(format!("VOI LUT Function {other:?}"))),
     };
     let min_width = if function == VoiFunction::Linear { 1.0 } else { 0.0 };
-    if !(width > min_width) || !center.is_finite() || !width.is_finite() {
+    if !center.is_finite() || !width.is_finite() || width <= min_width {
         return Err(PixelError::InvalidWindow(format!("center {center}, width {width} for {function:?}")));
     }
     Ok(Some(Window { center, width, function }))
