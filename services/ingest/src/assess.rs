@@ -98,14 +98,19 @@ impl Assessment {
 /// Reads the headers of every referenced object and applies the four-view rule.
 pub fn assess_study(arrived: &StudyArrived, roots: &[PathBuf], limits: &HeaderLimits) -> Assessment {
     let mut problems = Vec::new();
-    let mut readable: Vec<(usize, InstanceHeader)> = Vec::new();
+    // Readable headers and, at the same position, the index of their instance in the event.
+    let mut headers: Vec<InstanceHeader> = Vec::new();
+    let mut event_index: Vec<usize> = Vec::new();
     let mut unreadable: Vec<(usize, String)> = Vec::new();
     for (index, instance) in arrived.instances.iter().enumerate() {
         let header = resolve_uri(&instance.uri, roots)
             .map_err(|e| e.to_string())
             .and_then(|path| read_header(&path, limits).map_err(|e| e.to_string()));
         match header {
-            Ok(h) => readable.push((index, h)),
+            Ok(h) => {
+                headers.push(h);
+                event_index.push(index);
+            }
             Err(reason) => {
                 problems.push(IngestProblem::UnreadableInstance { uri: instance.uri.clone(), reason: reason.clone() });
                 unreadable.push((index, reason));
@@ -113,7 +118,6 @@ pub fn assess_study(arrived: &StudyArrived, roots: &[PathBuf], limits: &HeaderLi
         }
     }
 
-    let headers: Vec<InstanceHeader> = readable.iter().map(|(_, h)| h.clone()).collect();
     let selection = if headers.is_empty() && !unreadable.is_empty() {
         // Every file failed: the unreadable problems already say why; "no instances" adds nothing.
         ViewSelection::default()
@@ -130,22 +134,23 @@ pub fn assess_study(arrived: &StudyArrived, roots: &[PathBuf], limits: &HeaderLi
         problems.push(IngestProblem::EventUidMismatch { event_uid, file_uids: file_uids.into_iter().collect() });
     }
 
-    let instances = stored_instances(arrived, &readable, &unreadable, &selection);
+    let instances = stored_instances(arrived, &headers, &event_index, &unreadable, &selection);
     let views: Vec<ViewRef> = selection
         .views
         .iter()
         .map(|(view, chosen)| ViewRef {
             view: *view,
             sop_instance_uid: chosen.sop_instance_uid.clone(),
-            uri: arrived.instances[readable[chosen.index].0].uri.clone(),
+            uri: arrived.instances[event_index[chosen.index]].uri.clone(),
         })
         .collect();
     let representative = selection
         .views
         .values()
         .next()
-        .map(|chosen| readable[chosen.index].1.clone())
-        .or_else(|| headers.first().cloned());
+        .map(|chosen| chosen.index)
+        .or((!headers.is_empty()).then_some(0))
+        .map(|position| headers.swap_remove(position));
     let eligibility = if problems.is_empty() {
         Eligibility::Eligible
     } else {
@@ -170,12 +175,13 @@ fn selection_kind(problem: &serde_json::Value) -> String {
 /// One stored row per referenced object: chosen, ignored (with the rule) or unreadable.
 fn stored_instances(
     arrived: &StudyArrived,
-    readable: &[(usize, InstanceHeader)],
+    headers: &[InstanceHeader],
+    event_index: &[usize],
     unreadable: &[(usize, String)],
     selection: &ViewSelection,
 ) -> Vec<NewInstance> {
     let mut rows = Vec::with_capacity(arrived.instances.len());
-    for (position, (index, header)) in readable.iter().enumerate() {
+    for (position, (header, index)) in headers.iter().zip(event_index).enumerate() {
         let chosen = selection.views.iter().find(|(_, s)| s.index == position).map(|(v, _)| *v);
         let ignored = selection.ignored.iter().find(|i| i.index == position);
         let duplicate_note = selection

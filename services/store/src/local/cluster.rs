@@ -281,13 +281,7 @@ impl PrivateCluster {
     /// Stops the server (fast shutdown: disconnect clients, then checkpoint).
     pub(crate) async fn stop(&mut self) -> Result<(), StoreError> {
         let mut cmd = self.command(&self.bins.pg_ctl);
-        cmd.arg("stop").arg("-D").arg(&self.data_dir).args([
-            "-m",
-            "fast",
-            "-w",
-            "-t",
-            PG_CTL_WAIT_SECS,
-        ]);
+        cmd.args(self.stop_args());
         let out = self.run(cmd, "pg_ctl stop").await?;
         // Whatever happened, Drop must not try again.
         self.started_here = false;
@@ -301,6 +295,14 @@ impl PrivateCluster {
             ));
         }
         Ok(())
+    }
+
+    /// `pg_ctl` arguments of a fast stop that waits (shared by `stop` and `Drop`).
+    fn stop_args(&self) -> Vec<&std::ffi::OsStr> {
+        use std::ffi::OsStr;
+        let mut args = vec![OsStr::new("stop"), OsStr::new("-D"), self.data_dir.as_os_str()];
+        args.extend(["-m", "fast", "-w", "-t", PG_CTL_WAIT_SECS].map(OsStr::new));
+        args
     }
 
     /// Whether a server is running on this data folder now.
@@ -320,13 +322,7 @@ impl Drop for PrivateCluster {
             std::os::unix::process::CommandExt::uid(&mut cmd, user.uid);
             std::os::unix::process::CommandExt::gid(&mut cmd, user.gid);
         }
-        cmd.arg("stop").arg("-D").arg(&self.data_dir).args([
-            "-m",
-            "fast",
-            "-w",
-            "-t",
-            PG_CTL_WAIT_SECS,
-        ]);
+        cmd.args(self.stop_args());
         match cmd.output() {
             Ok(out) if out.status.success() => {}
             Ok(out) => {
