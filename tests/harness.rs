@@ -5,6 +5,7 @@
 use mammoflow_broker::{EmbeddedBroker, EmbeddedBrokerOptions};
 use mammoflow_dicom::{simulate, SimulationOptions, WrittenStudy};
 use mammoflow_events::{decode, Envelope, Event, EventLimits};
+use mammoflow_inference::{spawn_inference, InferenceArgs, InferenceMetrics};
 use mammoflow_ingest::{spawn_ingest, IngestArgs, IngestMetrics};
 use mammoflow_runtime::{BrokerMode, Platform, PlatformArgs};
 use mammoflow_store::local::{fresh_database, test_server_url, TestDatabase};
@@ -23,6 +24,8 @@ pub struct Harness {
     pub studies_dir: tempfile::TempDir,
     pub ingest_args: IngestArgs,
     pub ingest_metrics: IngestMetrics,
+    pub inference_args: InferenceArgs,
+    pub inference_metrics: InferenceMetrics,
 }
 
 impl Harness {
@@ -41,17 +44,31 @@ impl Harness {
             topic_partitions: 3,
             topic_replication: 1,
             max_event_bytes: 64 * 1024,
+            dicom_roots: vec![studies_dir.path().canonicalize().unwrap()],
             log_json: false,
         };
         let platform = Platform::start(&args, BrokerMode::ExternalOnly, name).await.unwrap();
         let ingest_args = IngestArgs {
-            dicom_roots: vec![studies_dir.path().canonicalize().unwrap()],
             max_dicom_bytes: 64 << 20,
             max_header_bytes: 1 << 20,
             ingest_workers: 2,
         };
         let ingest_metrics = IngestMetrics::register(&platform.registry).unwrap();
-        Harness { broker, db, platform, studies_dir, ingest_args, ingest_metrics }
+        // The shipped demo checkpoint on the CPU, batching up to the three partitions' consumers.
+        let inference_args = InferenceArgs {
+            model_dir: None,
+            model_version: None,
+            device: "cpu".into(),
+            inference_workers: 1,
+            inference_consumers: 3,
+            max_batch: 3,
+            max_batch_wait_ms: 50,
+            max_queued: 16,
+            max_new_tokens: 256,
+            champion: true,
+        };
+        let inference_metrics = InferenceMetrics::register(&platform.registry).unwrap();
+        Harness { broker, db, platform, studies_dir, ingest_args, ingest_metrics, inference_args, inference_metrics }
     }
 
     /// Writes `count` small simulated studies starting at `first_index`.
@@ -78,6 +95,11 @@ impl Harness {
         let mut tasks = spawn_ingest(&self.platform, &self.ingest_args, &self.ingest_metrics, &shutdown);
         tasks.push(self.platform.spawn_relay(shutdown.clone()).unwrap());
         (shutdown, tasks)
+    }
+
+    /// Starts the inference stage (demo checkpoint) under `shutdown`.
+    pub async fn start_inference(&self, shutdown: &CancellationToken) -> Vec<JoinHandle<()>> {
+        spawn_inference(&self.platform, &self.inference_args, &self.inference_metrics, shutdown).await.unwrap()
     }
 }
 

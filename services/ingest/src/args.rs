@@ -6,9 +6,6 @@ use std::path::PathBuf;
 /// Ingest's settings; each flag has an environment variable.
 #[derive(Debug, Clone, Args)]
 pub struct IngestArgs {
-    /// Folders DICOM files may be read from (colon-separated in the environment variable).
-    #[arg(long = "dicom-root", env = "MAMMOFLOW_DICOM_ROOTS", value_delimiter = ':')]
-    pub dicom_roots: Vec<PathBuf>,
     /// Largest DICOM file ingest opens.
     #[arg(long, env = "MAMMOFLOW_MAX_DICOM_BYTES", default_value_t = 1 << 30)]
     pub max_dicom_bytes: u64,
@@ -21,9 +18,10 @@ pub struct IngestArgs {
 }
 
 impl IngestArgs {
-    pub fn config(&self) -> IngestConfig {
+    /// `dicom_roots`: the platform's (see `PlatformArgs::dicom_roots`).
+    pub fn config(&self, dicom_roots: &[PathBuf]) -> IngestConfig {
         IngestConfig {
-            dicom_roots: self.dicom_roots.clone(),
+            dicom_roots: dicom_roots.to_vec(),
             header_limits: HeaderLimits { max_file_bytes: self.max_dicom_bytes, max_header_bytes: self.max_header_bytes },
         }
     }

@@ -1,7 +1,7 @@
 //! The pure part of ingest: from an arrival event to what gets stored and emitted.
 //! Blocking file IO (headers only); the handler runs it off the async threads.
 
-use crate::resolve::resolve_uri;
+use mammoflow_dicom::resolve_uri;
 use mammoflow_dicom::{read_header, select_standard_views, HeaderLimits, InstanceHeader, ViewSelection};
 use mammoflow_events::{Eligibility, StudyArrived, StudyReady, ViewRef};
 use mammoflow_store::studies::{InstanceRole, NewInstance, NewStudy, StudyStatus};

@@ -13,7 +13,6 @@ mod args;
 mod assess;
 mod handler;
 mod metrics;
-mod resolve;
 mod simulated;
 mod spawn;
 
@@ -21,6 +20,5 @@ pub use args::IngestArgs;
 pub use assess::{assess_study, Assessment, EventIds, IngestProblem};
 pub use handler::{IngestConfig, IngestHandler, CONSUMER_GROUP};
 pub use metrics::IngestMetrics;
-pub use resolve::{resolve_uri, ResolveError};
 pub use simulated::arrival_for;
 pub use spawn::spawn_ingest;

@@ -1,10 +1,8 @@
 //! `mammoflow-ingest`: the ingest stage as its own process (its own consumer group member).
 
-use anyhow::Context;
 use clap::Parser;
 use mammoflow_ingest::{spawn_ingest, IngestArgs, IngestMetrics};
-use mammoflow_runtime::{BrokerMode, Platform, PlatformArgs};
-use mammoflow_telemetry::{init_logging, shutdown_on_signals, LogFormat};
+use mammoflow_runtime::{run_stage_service, PlatformArgs};
 
 #[derive(Debug, Parser)]
 #[command(name = "mammoflow-ingest", about = "Ingest stage: study.arrived -> study.ready")]
@@ -18,19 +16,9 @@ struct Cli {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    init_logging(if cli.platform.log_json { LogFormat::Json } else { LogFormat::Pretty }, "info");
-    let shutdown = shutdown_on_signals();
-    let platform = Platform::start(&cli.platform, BrokerMode::ExternalOnly, "mammoflow-ingest")
-        .await
-        .context("starting the ingest service")?;
-    let metrics = IngestMetrics::register(&platform.registry)?;
-    let mut tasks = spawn_ingest(&platform, &cli.ingest, &metrics, &shutdown);
-    tasks.push(platform.spawn_relay(shutdown.clone())?);
-    let (addr, http) = platform.serve_http(cli.platform.http_addr, mammoflow_runtime::Router::new(), shutdown.clone()).await?;
-    tracing::info!(%addr, "serving /metrics and /healthz");
-    for task in tasks {
-        task.await.context("stage task panicked")?;
-    }
-    http.await.context("HTTP task panicked")??;
-    Ok(())
+    run_stage_service(&cli.platform, "mammoflow-ingest", async |platform, shutdown| {
+        let metrics = IngestMetrics::register(&platform.registry)?;
+        Ok(spawn_ingest(platform, &cli.ingest, &metrics, shutdown))
+    })
+    .await
 }

@@ -11,7 +11,7 @@ pub fn spawn_ingest(
     metrics: &IngestMetrics,
     shutdown: &CancellationToken,
 ) -> Vec<JoinHandle<()>> {
-    let handler = IngestHandler::new(args.config(), metrics.clone());
+    let handler = IngestHandler::new(args.config(&platform.dicom_roots), metrics.clone());
     (0..args.ingest_workers.max(1))
         .map(|worker| platform.spawn_consumer(&format!("ingest-{worker}"), handler.clone(), shutdown.clone()))
         .collect()

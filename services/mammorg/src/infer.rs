@@ -27,13 +27,24 @@ pub fn generate_for_studies<P: AsRef<Path>>(
     cfg: &GenerationConfig,
 ) -> Result<(GenerationOutput, Duration)> {
     let t0 = Instant::now();
-    let model = &ckpt.model;
-    let opts = PreprocessOptions::new(model.config().image_size);
-    let views: Vec<Tensor> = studies.iter().map(|p| study_tensor_from_paths(p, &opts, model.device())).collect::<Result<_>>()?;
-    let views = Tensor::stack(&views, 0)?;
+    let views: Vec<Tensor> = studies.iter().map(|p| preprocess_study(ckpt, p)).collect::<Result<_>>()?;
     let preprocess_time = t0.elapsed();
+    Ok((generate_for_tensors(ckpt, &views, cfg)?, preprocess_time))
+}
+
+/// One study's four DICOM paths (in `VIEW_ORDER`) as the model's input `[4, 3, S, S]`. Kept
+/// apart from generation so a worker can drop a study whose pixels cannot be read and still
+/// run the rest of its batch.
+pub fn preprocess_study<P: AsRef<Path>>(ckpt: &Checkpoint, paths: &[P; 4]) -> Result<Tensor> {
+    let model = &ckpt.model;
+    study_tensor_from_paths(paths, &PreprocessOptions::new(model.config().image_size), model.device())
+}
+
+/// Reports for studies already preprocessed by [`preprocess_study`], decoded as one batch.
+pub fn generate_for_tensors(ckpt: &Checkpoint, studies: &[Tensor], cfg: &GenerationConfig) -> Result<GenerationOutput> {
+    let views = Tensor::stack(studies, 0)?;
     let prompt = ckpt.tokenizer.encode_prompt(&vicuna_prompt())?;
-    Ok((model.generate(&views, &ckpt.tokenizer, &prompt, cfg)?, preprocess_time))
+    ckpt.model.generate(&views, &ckpt.tokenizer, &prompt, cfg)
 }
 
 /// The report text and stage-1 probabilities of one study (four paths in `VIEW_ORDER`).
@@ -48,6 +59,20 @@ fn argmax(v: &[f32]) -> usize {
 }
 
 impl Stage1Probabilities {
+    /// The larger of the two breasts' probability of a suspicious assessment (BI-RADS 4A, 4B,
+    /// 4C or 5). A ranking score for triage, not a calibrated probability of cancer.
+    pub fn suspicion(&self) -> f32 {
+        let suspicious = |side: &Vec<f32>| -> f32 {
+            side.iter().zip(BIRADS_CLASSES).filter(|(_, c)| c.is_suspicious()).map(|(p, _)| *p).sum()
+        };
+        suspicious(&self.birads[0]).max(suspicious(&self.birads[1])).clamp(0.0, 1.0)
+    }
+
+    /// True when every probability is a finite number (a NaN means the model failed).
+    pub fn is_finite(&self) -> bool {
+        self.density.iter().chain(&self.birads).chain(&self.findings).flatten().all(|p| p.is_finite())
+    }
+
     /// Most probable BI-RADS category per breast `[right, left]`.
     pub fn birads(&self) -> [BiRads; 2] {
         [0, 1].map(|s| BIRADS_CLASSES[argmax(&self.birads[s]).min(BIRADS_CLASSES.len() - 1)])

@@ -60,5 +60,5 @@ pub use error::{MammoRgError, Result};
 pub use generate::{GeneratedReport, GenerationConfig, GenerationOutput, Stage1Probabilities};
 pub use model::{MammoRg, VisualFeatures, VIEW_ORDER};
 pub use tokenizer::{PromptIds, TermTokenizer};
-pub use infer::{generate_for_studies, generate_for_study, StudyOutput};
+pub use infer::{generate_for_studies, generate_for_study, generate_for_tensors, preprocess_study, StudyOutput};
 pub use train::{train, Stage1Labels, TrainOptions, TrainPhase, TrainSummary, Trainer};

@@ -39,6 +39,10 @@ pub struct PlatformArgs {
     /// Largest event accepted from Kafka; larger ones are dead-lettered.
     #[arg(long, env = "MAMMOFLOW_MAX_EVENT_BYTES", default_value_t = 256 * 1024)]
     pub max_event_bytes: usize,
+    /// Folders DICOM files may be read from (colon-separated in the environment variable); a
+    /// file anywhere else is refused by every stage.
+    #[arg(long = "dicom-root", env = "MAMMOFLOW_DICOM_ROOTS", value_delimiter = ':')]
+    pub dicom_roots: Vec<PathBuf>,
     /// Log lines as JSON (for log shippers) instead of human-readable text.
     #[arg(long, env = "MAMMOFLOW_LOG_JSON", default_value_t = false)]
     pub log_json: bool,

@@ -40,6 +40,8 @@ pub struct Platform {
     pub health: Health,
     pub bus_metrics: BusMetrics,
     pub limits: EventLimits,
+    /// The only folders stages may read DICOM files from.
+    pub dicom_roots: Vec<std::path::PathBuf>,
     relay_notify: Arc<Notify>,
     database_url: String,
     // Held so they live as long as the process; dropped (stopped) last.
@@ -93,6 +95,7 @@ impl Platform {
             health,
             bus_metrics,
             limits: EventLimits { max_event_bytes: args.max_event_bytes },
+            dicom_roots: args.dicom_roots.clone(),
             relay_notify: Arc::new(Notify::new()),
             database_url,
             embedded_broker,

@@ -5,16 +5,19 @@
 //!   per-test databases.
 //! * [`inbox`], [`outbox`], [`dead_letters`]: the event backbone's effectively-once delivery.
 //! * [`studies`], [`audit`]: pipeline state.
+//! * [`ai_reports`] (model registry and generated reports), [`parsed_reports`] (structured results).
 //!
 //! Queries are runtime-checked (`sqlx::query` with binds), so building needs no database; the
 //! tests run every statement against a real server instead.
 
+pub mod ai_reports;
 pub mod audit;
 pub mod dead_letters;
 mod error;
 pub mod inbox;
 pub mod local;
 pub mod outbox;
+pub mod parsed_reports;
 pub mod studies;
 mod urls;
 

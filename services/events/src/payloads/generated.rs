@@ -2,6 +2,7 @@ use crate::Event;
 use mammoflow_domain::DicomUid;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// `mammo.report.generated.v1`: the inference stage ran (or could not run) the model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -31,6 +32,12 @@ pub enum GenerationOutcome {
         malignancy_probability: Option<f32>,
         generated_tokens: u32,
         latency_ms: u32,
+        /// The stage-1 heads' probabilities (a second opinion next to the text).
+        #[serde(default)]
+        stage1: Option<Stage1Probabilities>,
+        /// Where the time went; `latency_ms` is their total.
+        #[serde(default)]
+        timings: Option<GenerationTimings>,
     },
     NotGenerated { kind: NotGeneratedKind, reason: String },
 }
@@ -46,6 +53,45 @@ pub enum NotGeneratedKind {
     ModelFailure,
 }
 
+/// Stage-1 class probabilities per breast.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Stage1Probabilities {
+    pub right: SideProbabilities,
+    pub left: SideProbabilities,
+}
+
+/// One breast's probabilities, keyed by code: density `a`–`d`, BI-RADS codes (`0`, `1`, …,
+/// `4A`, …), finding types (`mass`, `calcification`, …) for P(present).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SideProbabilities {
+    pub density: BTreeMap<String, f32>,
+    pub birads: BTreeMap<String, f32>,
+    pub findings: BTreeMap<String, f32>,
+}
+
+/// Milliseconds per phase of one study's generation. Batch phases are shared by every study of
+/// the batch, so each study reports the whole batch's time for them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GenerationTimings {
+    /// Waiting for a batch slot.
+    pub queue_ms: u32,
+    pub preprocess_ms: u32,
+    pub encode_ms: u32,
+    pub prefill_ms: u32,
+    pub decode_ms: u32,
+    pub batch_size: u32,
+}
+
+impl GenerationTimings {
+    /// Time spent on the model (everything but the queue).
+    pub fn model_ms(&self) -> u32 {
+        self.preprocess_ms.saturating_add(self.encode_ms).saturating_add(self.prefill_ms).saturating_add(self.decode_ms)
+    }
+}
+
 impl ReportGenerated {
     pub const MAX_TEXT_BYTES: usize = 64 * 1024;
 }
@@ -59,12 +105,17 @@ impl Event for ReportGenerated {
     }
 
     fn validate(&self) -> Result<(), String> {
-        if let GenerationOutcome::Generated { text, malignancy_probability, .. } = &self.outcome {
+        if let GenerationOutcome::Generated { text, malignancy_probability, stage1, .. } = &self.outcome {
             if text.len() > Self::MAX_TEXT_BYTES {
                 return Err(format!("report text is {} bytes; the limit is {}", text.len(), Self::MAX_TEXT_BYTES));
             }
             if malignancy_probability.is_some_and(|p| !(0.0..=1.0).contains(&p)) {
                 return Err("malignancy_probability outside [0, 1]".into());
+            }
+            let sides = stage1.iter().flat_map(|s| [&s.right, &s.left]);
+            let values = sides.flat_map(|s| s.density.values().chain(s.birads.values()).chain(s.findings.values()));
+            if values.into_iter().any(|p| !(0.0..=1.0).contains(p)) {
+                return Err("a stage-1 probability is outside [0, 1] (or not a number)".into());
             }
         }
         Ok(())

@@ -10,7 +10,10 @@ mod triage;
 
 pub use arrived::{InstanceRef, StudyArrived};
 pub use dead_letter::DeadLetter;
-pub use generated::{GenerationOutcome, ModelRef, NotGeneratedKind, ReportGenerated};
+pub use generated::{
+    GenerationOutcome, GenerationTimings, ModelRef, NotGeneratedKind, ReportGenerated, SideProbabilities,
+    Stage1Probabilities,
+};
 pub use parsed::ReportParsed;
 pub use ready::{Eligibility, StudyReady, ViewRef};
 pub use triage::TriageAssigned;

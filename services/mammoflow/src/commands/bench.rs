@@ -28,6 +28,8 @@ pub struct BenchArgs {
 pub enum Bench {
     /// Ingest studies/s vs the broker's produce rate and pgbench TPS.
     Ingest(IngestBenchArgs),
+    /// DICOM-to-tensor preprocessing vs pydicom + numpy; model latency and throughput per batch.
+    Model(super::bench_model::ModelBenchArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -51,6 +53,7 @@ pub struct IngestBenchArgs {
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     match args.which {
         Bench::Ingest(args) => ingest(args).await,
+        Bench::Model(args) => tokio::task::spawn_blocking(move || super::bench_model::run(args)).await?,
     }
 }
 
@@ -58,13 +61,12 @@ async fn ingest(mut args: IngestBenchArgs) -> anyhow::Result<()> {
     super::init_logs(&args.up.platform, "warn");
     let (_server, db) = super::scratch_database(&args.up.platform, "bench").await?;
     args.up.platform.database_url = Some(db.url().to_string());
-    let (rows, cols) = args.size.split_once('x').and_then(|(r, c)| Some((r.parse().ok()?, c.parse().ok()?)))
-        .context("--size must be ROWSxCOLS")?;
+    let (rows, cols) = super::simulate::parse_size(&args.size)?;
     let out = args.up.platform.data_dir.join("bench").join(db.name());
     let options = SimulationOptions { studies: args.studies, seed: 42, rows, cols, ..SimulationOptions::default() };
     eprintln!("simulating {} studies ({rows}x{cols})", args.studies);
     let written = write_studies(options, &out).await?;
-    args.up.ingest.dicom_roots.push(std::fs::canonicalize(&out)?);
+    args.up.platform.dicom_roots.push(std::fs::canonicalize(&out)?);
 
     let platform = Platform::start(&args.up.platform, BrokerMode::EmbeddedIfUnset, "mammoflow-bench").await?;
     let publisher = Publisher::new(&platform.kafka, &PublisherOptions::default())?;

@@ -38,11 +38,11 @@ pub async fn run(mut args: DemoArgs) -> anyhow::Result<()> {
     let options = SimulationOptions { studies: args.studies, seed: args.seed, ..SimulationOptions::default() };
     let written = write_studies(options, &out).await?;
     let root = std::fs::canonicalize(&out).context("resolving the study folder")?;
-    args.up.ingest.dicom_roots.push(root);
+    args.up.platform.dicom_roots.push(root);
 
     println!("2/4 starting the pipeline (embedded broker unless KAFKA_BROKERS is set)");
     let platform = Platform::start(&args.up.platform, BrokerMode::EmbeddedIfUnset, "mammoflow-demo").await?;
-    let tasks = spawn_all(&platform, &args.up, &shutdown)?;
+    let tasks = spawn_all(&platform, &args.up, &shutdown).await?;
     let (addr, http) = platform.serve_http(args.up.platform.http_addr, Router::new(), shutdown.clone()).await?;
 
     println!("3/4 publishing {} mammo.study.arrived.v1 events", written.len());

@@ -1,9 +1,12 @@
 pub mod bench;
+pub mod bench_model;
 pub mod broker;
 pub mod demo;
+pub mod generate;
 pub mod migrate;
 pub mod schemas;
 pub mod simulate;
+pub mod train;
 pub mod up;
 
 use mammoflow_runtime::PlatformArgs;

@@ -36,11 +36,7 @@ pub struct SimulateArgs {
 
 impl SimulateArgs {
     pub fn options(&self) -> anyhow::Result<SimulationOptions> {
-        let (rows, cols) = self
-            .size
-            .split_once('x')
-            .and_then(|(r, c)| Some((r.parse().ok()?, c.parse().ok()?)))
-            .with_context(|| format!("--size must be ROWSxCOLS, got {:?}", self.size))?;
+        let (rows, cols) = parse_size(&self.size)?;
         Ok(SimulationOptions {
             studies: self.studies,
             seed: self.seed,
@@ -51,6 +47,13 @@ impl SimulateArgs {
             ..SimulationOptions::default()
         })
     }
+}
+
+/// `ROWSxCOLS` (e.g. `3328x2560`).
+pub fn parse_size(size: &str) -> anyhow::Result<(u16, u16)> {
+    size.split_once('x')
+        .and_then(|(r, c)| Some((r.parse().ok()?, c.parse().ok()?)))
+        .with_context(|| format!("--size must be ROWSxCOLS, got {size:?}"))
 }
 
 /// Writes the studies (off the async threads: it is CPU and file work). Paths in the result

@@ -1,5 +1,6 @@
 use anyhow::Context;
 use clap::Args;
+use mammoflow_inference::{spawn_inference, InferenceArgs, InferenceMetrics};
 use mammoflow_ingest::{spawn_ingest, IngestArgs, IngestMetrics};
 use mammoflow_runtime::{BrokerMode, Platform, PlatformArgs, Router};
 use mammoflow_telemetry::shutdown_on_signals;
@@ -12,12 +13,16 @@ pub struct UpArgs {
     pub platform: PlatformArgs,
     #[command(flatten)]
     pub ingest: IngestArgs,
+    #[command(flatten)]
+    pub inference: InferenceArgs,
 }
 
 /// Every stage that exists, plus the relay, on one platform.
-pub fn spawn_all(platform: &Platform, args: &UpArgs, shutdown: &CancellationToken) -> anyhow::Result<Vec<JoinHandle<()>>> {
+pub async fn spawn_all(platform: &Platform, args: &UpArgs, shutdown: &CancellationToken) -> anyhow::Result<Vec<JoinHandle<()>>> {
     let metrics = IngestMetrics::register(&platform.registry).context("registering ingest metrics")?;
     let mut tasks = spawn_ingest(platform, &args.ingest, &metrics, shutdown);
+    let metrics = InferenceMetrics::register(&platform.registry).context("registering inference metrics")?;
+    tasks.extend(spawn_inference(platform, &args.inference, &metrics, shutdown).await.context("starting inference")?);
     tasks.push(platform.spawn_relay(shutdown.clone()).context("starting the outbox relay")?);
     Ok(tasks)
 }
@@ -28,7 +33,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     let platform = Platform::start(&args.platform, BrokerMode::EmbeddedIfUnset, "mammoflow-up")
         .await
         .context("starting the platform")?;
-    let tasks = spawn_all(&platform, &args, &shutdown)?;
+    let tasks = spawn_all(&platform, &args, &shutdown).await?;
     let (addr, http) = platform.serve_http(args.platform.http_addr, Router::new(), shutdown.clone()).await?;
     println!("mammoflow is up");
     println!("  kafka:    {}", platform.bootstrap_servers());

@@ -1,0 +1,1 @@
+//! parser stage (being written).

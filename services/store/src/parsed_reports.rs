@@ -1,0 +1,1 @@
+//! Structured results of parsing AI reports and radiologists' free text (`parsed_reports`).

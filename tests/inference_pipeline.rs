@@ -1,0 +1,102 @@
+//! Simulated DICOM → ingest → inference (the shipped demo checkpoint, real pixels, real
+//! weights) → ai_reports and report.generated on the real broker and Postgres. Ineligible
+//! studies pass through without a report; a re-announced study is not generated twice.
+#![allow(clippy::unwrap_used)]
+
+use mammoflow_bus::{Publisher, PublisherOptions};
+use mammoflow_domain::View;
+use mammoflow_e2e::{read_topic, wait_until, Harness};
+use mammoflow_events::{Envelope, GenerationOutcome, NotGeneratedKind, ReportGenerated, StudyReady};
+use mammoflow_inference::{checkpoint_sha256, demo_checkpoint_dir};
+use mammoflow_ingest::arrival_for;
+use mammoflow_store::ai_reports::{self, ModelRole};
+use mammoflow_store::studies::{self, StudyStatus};
+use mammoflow_store::outbox;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn studies_get_reports_from_the_demo_checkpoint() {
+    let h = Harness::start("e2e_inference").await;
+    let eligible = h.simulate(0, 5);
+    let mut incomplete = h.simulate(5, 1).remove(0);
+    incomplete.files.remove(&View::Lmlo);
+
+    let shutdown = CancellationToken::new();
+    let (ingest_token, mut tasks) = h.start_ingest();
+    tasks.extend(h.start_inference(&shutdown).await);
+    let publisher = Publisher::new(&h.platform.kafka, &PublisherOptions::default()).unwrap();
+    for study in eligible.iter().chain([&incomplete]) {
+        publisher.publish(&Envelope::new("e2e", arrival_for(study))).await.unwrap();
+    }
+
+    let bootstrap = h.broker.bootstrap_servers();
+    let events = read_topic::<ReportGenerated>(&bootstrap, 6, Duration::from_secs(300)).await;
+    assert_eq!(events.len(), 6, "one report.generated per study");
+
+    // The model is registered as champion under its content hash.
+    let sha = checkpoint_sha256(&demo_checkpoint_dir()).unwrap();
+    let models = ai_reports::list_models(h.db.pool()).await.unwrap();
+    assert_eq!(models.len(), 1);
+    assert_eq!(models[0].role, ModelRole::Champion);
+    assert_eq!(models[0].checkpoint_sha256.as_deref(), Some(sha.as_str()));
+
+    for study in &eligible {
+        let uid = study.study_instance_uid.as_str();
+        let event = events.iter().find(|e| e.payload.study_instance_uid.as_str() == uid).unwrap();
+        assert_eq!(event.payload.model.version, models[0].version);
+        let GenerationOutcome::Generated { text, stage1, timings, malignancy_probability, generated_tokens, .. } =
+            &event.payload.outcome
+        else {
+            panic!("{uid}: expected a report, got {:?}", event.payload.outcome);
+        };
+        assert!(!text.trim().is_empty() && *generated_tokens > 0, "{uid}: empty report");
+        let stage1 = stage1.as_ref().unwrap();
+        for side in [&stage1.right, &stage1.left] {
+            let total: f32 = side.birads.values().sum();
+            assert!((total - 1.0).abs() < 0.01, "{uid}: BI-RADS probabilities sum to {total}");
+            assert_eq!(side.density.len(), 4);
+        }
+        assert!(malignancy_probability.is_some_and(|p| (0.0..=1.0).contains(&p)));
+        assert!(timings.as_ref().is_some_and(|t| (1..=3).contains(&t.batch_size)));
+
+        // Stored next to the study with the event that announced it.
+        let stored = ai_reports::get(h.db.pool(), uid, &models[0].version).await.unwrap().unwrap();
+        assert_eq!(&stored.report_text, text);
+        assert_eq!(stored.event_id, Some(event.event_id));
+        assert!(!stored.shadow);
+        let row = studies::get(h.db.pool(), uid).await.unwrap().unwrap();
+        assert_eq!(row.status, StudyStatus::Inferred);
+    }
+
+    // The incomplete study flows on without a report, for a human read.
+    let uid = incomplete.study_instance_uid.as_str();
+    let event = events.iter().find(|e| e.payload.study_instance_uid.as_str() == uid).unwrap();
+    match &event.payload.outcome {
+        GenerationOutcome::NotGenerated { kind, reason } => {
+            assert_eq!(*kind, NotGeneratedKind::IneligibleStudy);
+            assert!(reason.contains("LMLO"), "{reason}");
+        }
+        other => panic!("expected no report for the incomplete study, got {other:?}"),
+    }
+    assert!(ai_reports::for_study(h.db.pool(), uid).await.unwrap().is_empty());
+
+    // The same study announced again (a new event id) is not generated a second time.
+    let ready = read_topic::<StudyReady>(&bootstrap, 6, Duration::from_secs(30)).await;
+    let again = ready.iter().find(|e| e.payload.study_instance_uid == eligible[0].study_instance_uid).unwrap();
+    publisher.publish(&Envelope::new("e2e", again.payload.clone())).await.unwrap();
+    let already = || h.inference_metrics.studies.with_label_values(&["already_generated"]).get();
+    wait_until(Duration::from_secs(60), "the re-announced study to be handled", || async { already() == 1 }).await;
+    wait_until(Duration::from_secs(30), "outbox drained", || async {
+        outbox::backlog(h.db.pool()).await.unwrap().0 == 0
+    })
+    .await;
+    assert_eq!(ai_reports::for_study(h.db.pool(), eligible[0].study_instance_uid.as_str()).await.unwrap().len(), 1);
+    assert_eq!(h.inference_metrics.studies.with_label_values(&["generated"]).get(), 5);
+
+    ingest_token.cancel();
+    shutdown.cancel();
+    for task in tasks {
+        task.await.unwrap();
+    }
+}
