@@ -7,6 +7,8 @@ use mammoflow_dicom::{simulate, SimulationOptions, WrittenStudy};
 use mammoflow_events::{decode, Envelope, Event, EventLimits};
 use mammoflow_inference::{spawn_inference, InferenceArgs, InferenceMetrics};
 use mammoflow_ingest::{spawn_ingest, IngestArgs, IngestMetrics};
+use mammoflow_parser::{spawn_parser, ParserArgs, ParserMetrics};
+use mammoflow_triage::{spawn_triage, TriageArgs, TriageMetrics};
 use mammoflow_runtime::{BrokerMode, Platform, PlatformArgs};
 use mammoflow_store::local::{fresh_database, test_server_url, TestDatabase};
 use rdkafka::consumer::{Consumer, StreamConsumer};
@@ -26,6 +28,10 @@ pub struct Harness {
     pub ingest_metrics: IngestMetrics,
     pub inference_args: InferenceArgs,
     pub inference_metrics: InferenceMetrics,
+    pub parser_args: ParserArgs,
+    pub parser_metrics: ParserMetrics,
+    pub triage_args: TriageArgs,
+    pub triage_metrics: TriageMetrics,
 }
 
 impl Harness {
@@ -68,7 +74,29 @@ impl Harness {
             champion: true,
         };
         let inference_metrics = InferenceMetrics::register(&platform.registry).unwrap();
-        Harness { broker, db, platform, studies_dir, ingest_args, ingest_metrics, inference_args, inference_metrics }
+        let parser_args = ParserArgs {
+            max_report_bytes: 64 * 1024,
+            min_parse_confidence: mammoflow_parser::DEFAULT_MIN_CONFIDENCE,
+            parser_workers: 2,
+        };
+        let parser_metrics = ParserMetrics::register(&platform.registry).unwrap();
+        // The built-in US single-reading policy.
+        let triage_args = TriageArgs { policy: None, triage_workers: 1, lease_sweep_secs: 1 };
+        let triage_metrics = TriageMetrics::register(&platform.registry).unwrap();
+        Harness {
+            broker,
+            db,
+            platform,
+            studies_dir,
+            ingest_args,
+            ingest_metrics,
+            inference_args,
+            inference_metrics,
+            parser_args,
+            parser_metrics,
+            triage_args,
+            triage_metrics,
+        }
     }
 
     /// Writes `count` small simulated studies starting at `first_index`.
@@ -95,6 +123,13 @@ impl Harness {
         let mut tasks = spawn_ingest(&self.platform, &self.ingest_args, &self.ingest_metrics, &shutdown);
         tasks.push(self.platform.spawn_relay(shutdown.clone()).unwrap());
         (shutdown, tasks)
+    }
+
+    /// Starts the parser and triage stages under `shutdown`.
+    pub async fn start_parser_and_triage(&self, shutdown: &CancellationToken) -> Vec<JoinHandle<()>> {
+        let mut tasks = spawn_parser(&self.platform, &self.parser_args, &self.parser_metrics, shutdown).unwrap();
+        tasks.extend(spawn_triage(&self.platform, &self.triage_args, &self.triage_metrics, shutdown).await.unwrap());
+        tasks
     }
 
     /// Starts the inference stage (demo checkpoint) under `shutdown`.

@@ -11,7 +11,9 @@
 
 use dicom_dictionary_std::tags;
 use dicom_object::{FileDicomObject, InMemDicomObject, OpenFileOptions};
-use dicom_pixeldata::{ConvertOptions, ModalityLutOption, PixelDecoder, VoiLutOption};
+use dicom_pixeldata::{
+    ConvertOptions, DecodedPixelData, ModalityLutOption, PixelDecoder, PixelRepresentation, Rescale, VoiLutOption,
+};
 use std::path::{Path, PathBuf};
 
 /// A single-channel image, row-major, values in `[0, 1]` (0 = black, 1 = white).
@@ -125,22 +127,60 @@ pub fn grey_from_object(obj: &FileDicomObject<InMemDicomObject>) -> Result<GreyI
         return Err(PixelError::Unsupported(format!("{} samples per pixel", decoded.samples_per_pixel())));
     }
     let (rows, cols) = (decoded.rows() as usize, decoded.columns() as usize);
-    // Modality LUT only; the window is applied below so its function and errors are ours.
-    let options = ConvertOptions::new().with_modality_lut(ModalityLutOption::Default).with_voi_lut(VoiLutOption::Identity);
-    let values: Vec<f32> = decoded.to_vec_frame_with_options(0, &options).map_err(|e| decode_error(&ts, e))?;
-    let window = window_of(obj)?.unwrap_or_else(|| min_max_window(&values));
-    let data = values
-        .iter()
-        .map(|&v| {
-            let y = window.apply(f64::from(v)) as f32;
-            if invert {
-                1.0 - y
-            } else {
-                y
-            }
-        })
-        .collect();
+    let window = window_of(obj)?;
+    let data = match unsigned_16bit_samples(&decoded, &ts) {
+        Some(samples) => {
+            let rescale = decoded.rescale().map_err(|e| decode_error(&ts, e))?.first().copied().unwrap_or(Rescale::new(1.0, 0.0));
+            display_from_u16(samples, decoded.bits_stored(), rescale, window, invert)
+        }
+        None => {
+            // Modality LUT only; the window is applied below so its function and errors are ours.
+            let options =
+                ConvertOptions::new().with_modality_lut(ModalityLutOption::Default).with_voi_lut(VoiLutOption::Identity);
+            let values: Vec<f32> = decoded.to_vec_frame_with_options(0, &options).map_err(|e| decode_error(&ts, e))?;
+            let window = window.unwrap_or_else(|| min_max_window(&values));
+            values.iter().map(|&v| display(window.apply(f64::from(v)), invert)).collect()
+        }
+    };
     GreyImage::new(rows, cols, data)
+}
+
+fn display(windowed: f64, invert: bool) -> f32 {
+    let y = windowed as f32;
+    if invert {
+        1.0 - y
+    } else {
+        y
+    }
+}
+
+/// The raw little-endian samples when the frame is unsigned 16-bit (what mammography sends
+/// nearly always); other layouts take dicom-pixeldata's generic conversion.
+fn unsigned_16bit_samples<'a>(decoded: &'a DecodedPixelData<'_>, ts: &str) -> Option<&'a [u8]> {
+    // Explicit VR Big Endian (retired, but still readable).
+    let big_endian = ts == "1.2.840.10008.1.2.2";
+    let layout_ok = decoded.bits_allocated() == 16
+        && decoded.pixel_representation() == PixelRepresentation::Unsigned
+        && (1..=16).contains(&decoded.bits_stored());
+    let expected = decoded.rows() as usize * decoded.columns() as usize * 2;
+    let data = decoded.data();
+    (layout_ok && !big_endian && data.len() >= expected).then(|| &data[..expected])
+}
+
+/// Rescale and window as one lookup table over every storable value, so each pixel costs one
+/// load instead of a floating-point window evaluation.
+fn display_from_u16(samples: &[u8], bits_stored: u16, rescale: Rescale, window: Option<Window>, invert: bool) -> Vec<f32> {
+    let mask = ((1u32 << bits_stored) - 1) as u16;
+    let modality = |v: u16| rescale.slope * f64::from(v) + rescale.intercept;
+    let window = window.unwrap_or_else(|| {
+        let (lo, hi) = samples.chunks_exact(2).fold((u16::MAX, 0u16), |(lo, hi), b| {
+            let v = u16::from_le_bytes([b[0], b[1]]) & mask;
+            (lo.min(v), hi.max(v))
+        });
+        min_max_window(&[modality(lo) as f32, modality(hi) as f32])
+    });
+    let lut: Vec<f32> = (0..=mask).map(|v| display(window.apply(modality(v)), invert)).collect();
+    samples.chunks_exact(2).map(|b| lut[usize::from(u16::from_le_bytes([b[0], b[1]]) & mask)]).collect()
 }
 
 /// dicom-pixeldata's error is opaque; its "unsupported/unknown transfer syntax" cases are

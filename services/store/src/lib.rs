@@ -12,14 +12,18 @@
 
 pub mod ai_reports;
 pub mod audit;
+pub mod codes;
 pub mod dead_letters;
 mod error;
 pub mod inbox;
 pub mod local;
 pub mod outbox;
 pub mod parsed_reports;
+pub mod reads;
 pub mod studies;
+pub mod triage_policies;
 mod urls;
+pub mod worklists;
 
 use std::time::Duration;
 

@@ -4,8 +4,8 @@ mod types;
 
 pub use types::{
     InsertOutcome, InstanceRole, InstanceRow, NewInstance, NewStudy, StudyRow, StudyStatus,
-    UnknownCode,
 };
+pub use crate::codes::UnknownCode;
 
 use crate::error::Context;
 use crate::{PgPool, StoreError, Tx};

@@ -5,7 +5,7 @@ use clap::Args;
 use mammoflow_bus::{Publisher, PublisherOptions};
 use mammoflow_dicom::SimulationOptions;
 use mammoflow_runtime::{BrokerMode, Platform, Router};
-use mammoflow_store::studies;
+use mammoflow_store::worklists;
 use mammoflow_telemetry::shutdown_on_signals;
 use std::time::{Duration, Instant};
 
@@ -49,31 +49,34 @@ pub async fn run(mut args: DemoArgs) -> anyhow::Result<()> {
     let publisher = Publisher::new(&platform.kafka, &PublisherOptions::default())?;
     publish_arrivals(&publisher, &written).await?;
 
-    println!("4/4 waiting for ingest to store every study");
+    println!("4/4 waiting for every study to reach a worklist (ingest, inference, parser, triage)");
     let started = Instant::now();
     let deadline = started + Duration::from_secs(args.timeout_secs);
-    let mut stored = Vec::new();
     for study in &written {
-        loop {
-            if let Some(row) = studies::get(&platform.pool, study.study_instance_uid.as_str()).await? {
-                stored.push(row);
-                break;
-            }
-            anyhow::ensure!(Instant::now() < deadline, "timed out waiting for study {}", study.study_instance_uid);
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        let uid = study.study_instance_uid.as_str();
+        while worklists::for_study(&platform.pool, uid).await?.is_empty() {
+            anyhow::ensure!(Instant::now() < deadline, "timed out waiting for study {uid}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
-    let ineligible: Vec<_> = stored.iter().filter(|s| s.status_reason.is_some()).collect();
     println!();
-    println!("{} studies stored in {:.2} s: {} ready for inference, {} ineligible (routed to a human read)",
-        stored.len(), started.elapsed().as_secs_f64(), stored.len() - ineligible.len(), ineligible.len());
-    for study in &ineligible {
-        println!("  {}: {}", study.study_uid, study.status_reason.as_deref().unwrap_or_default());
+    println!("{} studies on worklists in {:.1} s:", written.len(), started.elapsed().as_secs_f64());
+    for study in &written {
+        let uid = study.study_instance_uid.as_str();
+        for item in worklists::for_study(&platform.pool, uid).await? {
+            println!("  {uid}  {:<16} {:<8} rule {:<22} {}", item.queue, item.read_role.as_str(),
+                item.rule_fired.as_deref().unwrap_or("-"), item.reason.as_deref().unwrap_or(""));
+        }
+    }
+    println!();
+    println!("queues:");
+    for q in worklists::queue_stats(&platform.pool).await? {
+        println!("  {:<16} pending {:>3}  claimed {:>3}  overdue {:>3}", q.queue, q.pending, q.claimed, q.overdue);
     }
     println!();
     println!("where to look:");
     println!("  studies (DICOM, truth.json, report.txt): {}", out.display());
-    println!("  database:  psql '{}'   (tables studies, study_instances, outbox, dead_letters)", db.url());
+    println!("  database:  psql '{}'   (tables studies, ai_reports, parsed_reports, worklist_items, dead_letters)", db.url());
     println!("  kafka:     {}", platform.bootstrap_servers());
     println!("  metrics:   http://{addr}/metrics   health: http://{addr}/healthz");
 

@@ -2,6 +2,8 @@ use anyhow::Context;
 use clap::Args;
 use mammoflow_inference::{spawn_inference, InferenceArgs, InferenceMetrics};
 use mammoflow_ingest::{spawn_ingest, IngestArgs, IngestMetrics};
+use mammoflow_parser::{spawn_parser, ParserArgs, ParserMetrics};
+use mammoflow_triage::{spawn_triage, TriageArgs, TriageMetrics};
 use mammoflow_runtime::{BrokerMode, Platform, PlatformArgs, Router};
 use mammoflow_telemetry::shutdown_on_signals;
 use tokio::task::JoinHandle;
@@ -15,6 +17,10 @@ pub struct UpArgs {
     pub ingest: IngestArgs,
     #[command(flatten)]
     pub inference: InferenceArgs,
+    #[command(flatten)]
+    pub parser: ParserArgs,
+    #[command(flatten)]
+    pub triage: TriageArgs,
 }
 
 /// Every stage that exists, plus the relay, on one platform.
@@ -23,6 +29,10 @@ pub async fn spawn_all(platform: &Platform, args: &UpArgs, shutdown: &Cancellati
     let mut tasks = spawn_ingest(platform, &args.ingest, &metrics, shutdown);
     let metrics = InferenceMetrics::register(&platform.registry).context("registering inference metrics")?;
     tasks.extend(spawn_inference(platform, &args.inference, &metrics, shutdown).await.context("starting inference")?);
+    let metrics = ParserMetrics::register(&platform.registry).context("registering parser metrics")?;
+    tasks.extend(spawn_parser(platform, &args.parser, &metrics, shutdown).context("starting the parser")?);
+    let metrics = TriageMetrics::register(&platform.registry).context("registering triage metrics")?;
+    tasks.extend(spawn_triage(platform, &args.triage, &metrics, shutdown).await.context("starting triage")?);
     tasks.push(platform.spawn_relay(shutdown.clone()).context("starting the outbox relay")?);
     Ok(tasks)
 }

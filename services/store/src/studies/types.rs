@@ -1,7 +1,7 @@
 //! Values stored in `studies` and `study_instances`, with their text codes (the codes are the
 //! migrations' CHECK lists; a test keeps the two in step).
 
-use std::fmt;
+use crate::codes::text_code;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
@@ -76,36 +76,6 @@ impl InstanceRole {
     }
 }
 
-/// A text code that names no known variant.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown {what} {value:?}")]
-pub struct UnknownCode {
-    pub what: &'static str,
-    pub value: String,
-}
-
-macro_rules! text_code {
-    ($ty:ty, $what:literal) => {
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $ty {
-            type Err = UnknownCode;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                <$ty>::ALL
-                    .into_iter()
-                    .find(|v| v.as_str() == s)
-                    .ok_or_else(|| UnknownCode {
-                        what: $what,
-                        value: s.to_string(),
-                    })
-            }
-        }
-    };
-}
 text_code!(StudyStatus, "study status");
 text_code!(InstanceRole, "instance role");
 
