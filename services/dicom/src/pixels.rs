@@ -14,6 +14,8 @@ use dicom_object::{FileDicomObject, InMemDicomObject, OpenFileOptions};
 use dicom_pixeldata::{
     ConvertOptions, DecodedPixelData, ModalityLutOption, PixelDecoder, PixelRepresentation, Rescale, VoiLutOption,
 };
+use crate::scan::{scan, PixelDataExtent};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 /// A single-channel image, row-major, values in `[0, 1]` (0 = black, 1 = white).
@@ -102,21 +104,67 @@ pub enum PixelError {
 /// Reads a DICOM file and returns its display image (see [`grey_from_object`]).
 pub fn read_grey(path: impl AsRef<Path>) -> Result<GreyImage, PixelError> {
     let path = path.as_ref();
+    if let Some(image) = read_native(path)? {
+        return Ok(image);
+    }
     let obj = OpenFileOptions::new()
         .open_file(path)
         .map_err(|e| PixelError::Open { path: path.to_path_buf(), reason: e.to_string() })?;
     grey_from_object(&obj)
 }
 
+/// Largest header the native path scans for the Pixel Data offset.
+const NATIVE_HEADER_PREFIX: u64 = 1 << 20;
+
+/// Uncompressed little-endian, unsigned 16-bit, single-frame files (most For Presentation
+/// mammograms): the header is parsed up to Pixel Data and the samples are read straight from
+/// their offset, because dicom-object would parse the pixel element sample by sample. `None`:
+/// another layout, decoded by [`grey_from_object`].
+fn read_native(path: &Path) -> Result<Option<GreyImage>, PixelError> {
+    let open = |reason: String| PixelError::Open { path: path.to_path_buf(), reason };
+    let mut file = std::fs::File::open(path).map_err(|e| open(e.to_string()))?;
+    let mut prefix = Vec::new();
+    (&mut file).take(NATIVE_HEADER_PREFIX).read_to_end(&mut prefix).map_err(|e| open(e.to_string()))?;
+    let Ok(extent) = scan(&prefix) else { return Ok(None) };
+    let Some(PixelDataExtent { value_start, length: Some(length) }) = extent.pixel_data else { return Ok(None) };
+    if !matches!(extent.transfer_syntax.as_str(), "1.2.840.10008.1.2" | "1.2.840.10008.1.2.1") {
+        return Ok(None);
+    }
+    let obj = OpenFileOptions::new().read_until(tags::PIXEL_DATA).open_file(path).map_err(|e| open(e.to_string()))?;
+    let number = |tag, default: &str| text(&obj, tag).unwrap_or_else(|| default.to_string());
+    let native_layout = number(tags::BITS_ALLOCATED, "") == "16"
+        && number(tags::PIXEL_REPRESENTATION, "") == "0"
+        && number(tags::SAMPLES_PER_PIXEL, "1") == "1"
+        && number(tags::NUMBER_OF_FRAMES, "1") == "1";
+    let rows: usize = number(tags::ROWS, "0").parse().unwrap_or(0);
+    let cols: usize = number(tags::COLUMNS, "0").parse().unwrap_or(0);
+    let bits_stored: u16 = number(tags::BITS_STORED, "16").parse().unwrap_or(0);
+    if !native_layout || !(1..=16).contains(&bits_stored) || rows * cols * 2 != length as usize {
+        return Ok(None);
+    }
+    let invert = inverts(&obj)?;
+    let mut samples = vec![0u8; length as usize];
+    file.seek(SeekFrom::Start(value_start as u64)).map_err(|e| open(e.to_string()))?;
+    file.read_exact(&mut samples).map_err(|e| PixelError::Decode(format!("pixel data shorter than declared: {e}")))?;
+    let slope = numbers(&obj, tags::RESCALE_SLOPE)?.first().copied().unwrap_or(1.0);
+    let intercept = numbers(&obj, tags::RESCALE_INTERCEPT)?.first().copied().unwrap_or(0.0);
+    let data = display_from_u16(&samples, bits_stored, Rescale::new(slope, intercept), window_of(&obj)?, invert);
+    GreyImage::new(rows, cols, data).map(Some)
+}
+
+/// MONOCHROME1 is shown inverted; anything but the two greyscale interpretations is refused.
+fn inverts(obj: &InMemDicomObject) -> Result<bool, PixelError> {
+    match text(obj, tags::PHOTOMETRIC_INTERPRETATION).unwrap_or_default().as_str() {
+        "MONOCHROME1" => Ok(true),
+        "MONOCHROME2" => Ok(false),
+        other => Err(PixelError::Unsupported(format!("photometric interpretation {other:?}"))),
+    }
+}
+
 /// Decodes the object's single frame, applies the Modality LUT and the first VOI window of the
 /// object (min–max of the frame when it has none), and inverts MONOCHROME1.
 pub fn grey_from_object(obj: &FileDicomObject<InMemDicomObject>) -> Result<GreyImage, PixelError> {
-    let photometric = text(obj, tags::PHOTOMETRIC_INTERPRETATION).unwrap_or_default();
-    let invert = match photometric.as_str() {
-        "MONOCHROME1" => true,
-        "MONOCHROME2" => false,
-        other => return Err(PixelError::Unsupported(format!("photometric interpretation {other:?}"))),
-    };
+    let invert = inverts(obj)?;
     let frames = text(obj, tags::NUMBER_OF_FRAMES).and_then(|s| s.parse::<u32>().ok()).unwrap_or(1);
     if frames != 1 {
         return Err(PixelError::Unsupported(format!("{frames} frames; a mammography view has one")));
@@ -291,6 +339,20 @@ mod tests {
         // The breast is brighter than the background and the window spreads it out.
         let (lo, hi) = img.data.iter().fold((1f32, 0f32), |(l, h), &v| (l.min(v), h.max(v)));
         assert!(lo < 0.05 && hi > 0.5, "range {lo}..{hi}");
+    }
+
+    #[test]
+    fn native_fast_path_matches_the_general_decoder_and_refuses_truncation() {
+        let study = generate_study(&small(), 8);
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("RMLO.dcm");
+        dicom_object(&study, View::Rmlo).expect("object").write_to_file(&path).expect("write");
+        let fast = read_native(&path).expect("read").expect("native layout");
+        let general = grey_from_object(&OpenFileOptions::new().open_file(&path).expect("open")).expect("decode");
+        assert_eq!(fast, general);
+        let bytes = std::fs::read(&path).expect("bytes");
+        std::fs::write(&path, &bytes[..bytes.len() - 10]).expect("truncate");
+        assert!(read_grey(&path).is_err());
     }
 
     #[test]

@@ -105,6 +105,15 @@ pub async fn update_status<'e>(
     Ok(done.rows_affected() == 1)
 }
 
+/// Seconds since the study was stored by ingest (the start of its way to a worklist).
+pub async fn age_seconds<'e>(exec: impl sqlx::PgExecutor<'e>, study_uid: &str) -> Result<Option<f64>, StoreError> {
+    sqlx::query_scalar("SELECT extract(epoch FROM now() - created_at)::float8 FROM studies WHERE study_uid = $1")
+        .bind(study_uid)
+        .fetch_optional(exec)
+        .await
+        .op_on("studies.age_seconds", format_args!("study {study_uid}"))
+}
+
 /// One study by UID.
 pub async fn get(pool: &PgPool, study_uid: &str) -> Result<Option<StudyRow>, StoreError> {
     sqlx::query_as(&format!(

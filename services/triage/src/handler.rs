@@ -91,6 +91,9 @@ impl Handler for TriageHandler {
         }
         let status_reason = format!("{} by rule {}", decision.queue, decision.rule);
         studies::update_status(&mut **tx, uid, StudyStatus::Triaged, Some(&status_reason)).await?;
+        if let Some(age) = studies::age_seconds(&mut **tx, uid).await? {
+            self.metrics.arrival_to_worklist_seconds.observe(age.max(0.0));
+        }
 
         let assigned = TriageAssigned {
             study_instance_uid: parsed.study_instance_uid.clone(),

@@ -61,7 +61,8 @@ pub async fn spawn_triage(
     Ok(tasks)
 }
 
-/// Returns expired leases to their queues every `every` until `shutdown`. Several processes may
+/// Returns expired leases to their queues and refreshes the queue gauges every `every` until
+/// `shutdown`. Several processes may
 /// sweep at once; the update is idempotent.
 pub fn spawn_lease_sweeper(
     pool: PgPool,
@@ -85,6 +86,10 @@ pub fn spawn_lease_sweeper(
                 }
                 // The next tick retries; a database outage must not stop the sweeper.
                 Err(e) => tracing::warn!(error = %e, "returning expired leases failed"),
+            }
+            match worklists::queue_stats(&pool).await {
+                Ok(stats) => metrics.set_queue_stats(&stats),
+                Err(e) => tracing::warn!(error = %e, "reading queue statistics failed"),
             }
         }
     })
