@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use dicom_core::{DataElement, PrimitiveValue, Tag, VR};
-use mammoflow_bus::{ConsumeOutcome, Publisher, PublisherOptions};
+use mammoflow_bus::{replay_dead_letter, ConsumeOutcome, Publisher, PublisherOptions};
 use mammoflow_domain::View;
 use mammoflow_e2e::{read_topic, wait_until, Harness};
 use mammoflow_events::{Eligibility, Envelope, Event, StudyArrived, StudyReady};
@@ -105,6 +105,19 @@ async fn bad_events_and_bad_studies_get_reasons_and_the_consumer_keeps_going() {
     let metrics = &h.platform.bus_metrics;
     assert_eq!(metrics.consumed_count(CONSUMER_GROUP, &topic, ConsumeOutcome::DeadLettered), 4);
     assert_eq!(h.ingest_metrics.studies.with_label_values(&["ineligible"]).get(), 5);
+
+    // An operator corrects the event that lacked its site and replays it: the study is stored.
+    let corrected = Envelope::new("e2e", arrival_for(&written[0])).to_json_bytes();
+    let topic_back = replay_dead_letter(h.db.pool(), &publisher, missing_site.id, Some(corrected), "operator").await.unwrap();
+    assert_eq!(topic_back.as_deref(), Some(topic.as_str()));
+    let uid = written[0].study_instance_uid.to_string();
+    wait_until(Duration::from_secs(60), "the replayed study stored", || async {
+        studies::get(h.db.pool(), &uid).await.unwrap().is_some()
+    })
+    .await;
+    let replayed = dead_letters::get(h.db.pool(), missing_site.id).await.unwrap().unwrap();
+    assert!(replayed.replayed_at.is_some() && replayed.replay_count == 1);
+    assert_eq!(replay_dead_letter(h.db.pool(), &publisher, 999_999, None, "operator").await.unwrap(), None);
     token.cancel();
     for task in tasks {
         task.await.unwrap();

@@ -10,6 +10,7 @@
 //!   retry the same record with capped backoff.
 //! * [`run_outbox_relay`]: publishes outbox rows in order, marking them only once the broker
 //!   confirmed them.
+//! * [`replay_dead_letter`]: an operator sends a dead letter (or its correction) back.
 //! * [`BusMetrics`]: the Prometheus side of all of the above.
 //!
 //! Delivery is at-least-once on the wire and effectively-once in the database (see DESIGN.md,
@@ -27,6 +28,7 @@ mod metrics;
 mod process;
 mod publisher;
 mod relay;
+mod replay;
 
 pub use admin::ensure_topics;
 pub use backoff::BackoffPolicy;
@@ -37,3 +39,4 @@ pub use handler::{Handler, HandlerError, MessageMeta};
 pub use metrics::{BusMetrics, ConsumeOutcome};
 pub use publisher::{Delivered, Publisher, PublisherOptions, HEADER_EVENT_ID, HEADER_EVENT_TYPE};
 pub use relay::{run_outbox_relay, RelayOptions, RelaySummary, RELAY_METRICS_GROUP};
+pub use replay::replay_dead_letter;

@@ -29,6 +29,10 @@ enum Command {
     Parse(mammorgtool::cli_args::ParseArgs),
     /// Clinical-efficacy and NLG metrics of generated reports against references.
     Eval(mammorgtool::cli_args::EvalArgs),
+    /// List dead letters, or publish one to its topic again once its cause is fixed.
+    DeadLetters(commands::dead_letters::DeadLettersArgs),
+    /// Record biopsy/surgery/follow-up outcomes (CSV import).
+    Outcomes(commands::outcomes::OutcomesArgs),
     /// Train a tiny MammoRG checkpoint on study folders (simulated when the folder is empty).
     Train(commands::train::TrainArgs),
     /// Write MammoRG reports for study folders (the shipped demo checkpoint unless --model).
@@ -49,6 +53,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Schemas(args) => commands::schemas::run(args),
         Command::Parse(args) => Ok(mammorgtool::cli_args::run_parse(&args)?),
         Command::Eval(args) => Ok(mammorgtool::cli_args::run_eval(&args)?),
+        Command::DeadLetters(args) => commands::dead_letters::run(args).await,
+        Command::Outcomes(args) => commands::outcomes::run(args).await,
         Command::Train(args) => commands::train::run(args),
         Command::Generate(args) => commands::generate::run(args),
         Command::Bench(args) => commands::bench::run(args).await,

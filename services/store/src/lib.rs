@@ -18,6 +18,7 @@ mod error;
 pub mod inbox;
 pub mod local;
 pub mod outbox;
+pub mod outcomes;
 pub mod parsed_reports;
 pub mod reads;
 pub mod studies;

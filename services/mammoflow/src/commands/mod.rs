@@ -1,9 +1,11 @@
 pub mod bench;
 pub mod bench_model;
 pub mod broker;
+pub mod dead_letters;
 pub mod demo;
 pub mod generate;
 pub mod migrate;
+pub mod outcomes;
 pub mod schemas;
 pub mod simulate;
 pub mod train;
