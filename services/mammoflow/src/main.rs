@@ -29,6 +29,8 @@ enum Command {
     Parse(mammorgtool::cli_args::ParseArgs),
     /// Clinical-efficacy and NLG metrics of generated reports against references.
     Eval(mammorgtool::cli_args::EvalArgs),
+    /// Program metrics and AI-vs-reader agreement per site, period, device, version, ...
+    Audit(commands::audit::AuditArgs),
     /// List dead letters, or publish one to its topic again once its cause is fixed.
     DeadLetters(commands::dead_letters::DeadLettersArgs),
     /// Record biopsy/surgery/follow-up outcomes (CSV import).
@@ -53,6 +55,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Schemas(args) => commands::schemas::run(args),
         Command::Parse(args) => Ok(mammorgtool::cli_args::run_parse(&args)?),
         Command::Eval(args) => Ok(mammorgtool::cli_args::run_eval(&args)?),
+        Command::Audit(args) => commands::audit::run(args).await,
         Command::DeadLetters(args) => commands::dead_letters::run(args).await,
         Command::Outcomes(args) => commands::outcomes::run(args).await,
         Command::Train(args) => commands::train::run(args),

@@ -12,6 +12,7 @@
 
 pub mod ai_reports;
 pub mod audit;
+pub mod audit_data;
 pub mod codes;
 pub mod dead_letters;
 mod error;
