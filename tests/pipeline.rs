@@ -7,7 +7,8 @@
 use mammoflow_bus::{Publisher, PublisherOptions};
 use mammoflow_domain::View;
 use mammoflow_e2e::{read_topic, wait_until, Harness};
-use mammoflow_events::{Envelope, ReportParsed, TriageAssigned};
+use mammoflow_events::{Envelope, Event, ReportParsed, StudyArrived, TriageAssigned};
+use mammoflow_runtime::Router;
 use mammoflow_ingest::arrival_for;
 use mammoflow_store::studies::{self, StudyStatus};
 use mammoflow_store::{ai_reports, parsed_reports, worklists};
@@ -30,6 +31,8 @@ async fn every_study_reaches_a_reading_worklist_with_its_provenance() {
     for study in &all {
         publisher.publish(&Envelope::new("e2e", arrival_for(study))).await.unwrap();
     }
+    // One undecodable event, so the dead-letter series exist for the metrics check below.
+    publisher.publish_raw(&StudyArrived::topic(), "bad", b"{not json").await.unwrap();
 
     let pool = h.db.pool();
     wait_until(Duration::from_secs(300), "every study on a worklist", || async {
@@ -72,9 +75,49 @@ async fn every_study_reaches_a_reading_worklist_with_its_provenance() {
     assert_eq!(items.len(), 1);
     assert_eq!(items[0].queue, "human-full-read");
 
+    check_exported_metrics(&h, &shutdown).await;
+
     ingest_token.cancel();
     shutdown.cancel();
     for task in tasks {
         task.await.unwrap();
     }
+}
+
+/// Every metric the dashboards and alert rules name is in a real scrape of this process's
+/// `/metrics`, and the rules and dashboard queries pass promtool
+/// (`deploy/local/check-observability.sh`).
+async fn check_exported_metrics(h: &Harness, shutdown: &CancellationToken) {
+    let (addr, _http) = h.platform.serve_http("127.0.0.1:0".parse().unwrap(), Router::new(), shutdown.clone()).await.unwrap();
+    // The lag gauges appear with the first lag report (every few seconds).
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let scrape = loop {
+        let body = fetch_metrics(addr).await;
+        if body.contains("mammoflow_bus_consumer_lag_messages{") {
+            break body;
+        }
+        assert!(std::time::Instant::now() < deadline, "no consumer lag reported in 30 s");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("metrics.txt");
+    std::fs::write(&file, &scrape).unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = std::process::Command::new("bash")
+        .arg(root.join("deploy/local/check-observability.sh"))
+        .arg("--metrics")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "observability check failed:\n{report}");
+}
+
+async fn fetch_metrics(addr: std::net::SocketAddr) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n").await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    response.split_once("\r\n\r\n").map(|(_, body)| body.to_string()).unwrap_or_default()
 }

@@ -2,7 +2,8 @@
 # Checks (and, as root on Debian, installs) the system packages mammoflow's local tooling needs:
 # a C toolchain for the bundled librdkafka, PostgreSQL's server binaries (the tests use a running
 # server on 127.0.0.1:5432 when there is one, else start a private cluster with initdb/pg_ctl),
-# dicom3tools (dciodvfy) and dcmtk (dcmdump) to validate the DICOM files we write.
+# dicom3tools (dciodvfy) and dcmtk (dcmdump) to validate the DICOM files we write, promtool and
+# python3 for the observability checks.
 set -euo pipefail
 
 need_cmd() { command -v "$1" >/dev/null 2>&1; }
@@ -17,6 +18,9 @@ pg_bin || missing+=(postgresql)
 need_cmd pgbench || missing+=(postgresql-contrib)
 need_cmd dciodvfy || missing+=(dicom3tools)
 need_cmd dcmdump || missing+=(dcmtk)
+# promtool checks the alert rules and dashboard queries (deploy/local/check-observability.sh).
+need_cmd promtool || missing+=(prometheus)
+need_cmd python3 || missing+=(python3)
 
 if ((${#missing[@]})); then
     if [[ $(id -u) -eq 0 ]] && need_cmd apt-get; then

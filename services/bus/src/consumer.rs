@@ -89,6 +89,7 @@ pub async fn run_consumer<H: Handler>(
 ) -> Result<ConsumerSummary, BusError> {
     let group = handler.consumer_group().to_string();
     let topic = H::Event::topic();
+    metrics.announce_group(&group);
     let consumer: Arc<StreamConsumer> = Arc::new(
         options
             .kafka

@@ -130,6 +130,14 @@ impl BusMetrics {
             .inc();
     }
 
+    /// Creates `group`'s retry series at zero, so `rate()` and alerts see them before the first
+    /// retry (a labelled counter is exported only once a series exists).
+    pub(crate) fn announce_group(&self, group: &str) {
+        for kind in ["database", "handler", "broker"] {
+            self.retries.with_label_values(&[group, kind]);
+        }
+    }
+
     pub(crate) fn retried(&self, group: &str, kind: &str) {
         self.retries.with_label_values(&[group, kind]).inc();
     }

@@ -9,7 +9,7 @@ use crate::{PgPool, StoreError};
 /// One outcome as recorded by the API or a CSV import. Codes are the table's: side `right`,
 /// `left`, `bilateral` or none; kind `biopsy`, `surgery`, `follow_up`; result `benign`,
 /// `malignant`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct NewOutcome {
     pub study_uid: String,
     pub side: Option<String>,
@@ -79,23 +79,12 @@ pub async fn record_all(
 
 /// A study's outcomes, oldest first.
 pub async fn for_study(pool: &PgPool, study_uid: &str) -> Result<Vec<NewOutcome>, StoreError> {
-    let rows: Vec<(String, Option<String>, String, String, Option<String>, NaiveDate)> = sqlx::query_as(
+    sqlx::query_as(
         "SELECT study_uid, side, kind, result, pathology, outcome_date FROM outcomes
          WHERE study_uid = $1 ORDER BY outcome_date, id",
     )
     .bind(study_uid)
     .fetch_all(pool)
     .await
-    .op_on("outcomes.for_study", format_args!("study {study_uid}"))?;
-    Ok(rows
-        .into_iter()
-        .map(|(study_uid, side, kind, result, pathology, outcome_date)| NewOutcome {
-            study_uid,
-            side,
-            kind,
-            result,
-            pathology,
-            outcome_date,
-        })
-        .collect())
+    .op_on("outcomes.for_study", format_args!("study {study_uid}"))
 }

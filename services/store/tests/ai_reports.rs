@@ -4,7 +4,7 @@ mod common;
 
 use mammoflow_store::ai_reports::{self, ModelRole, NewAiReport, NewModelVersion, Registration};
 use mammoflow_store::audit;
-use mammoflow_store::studies::{insert_ingested, NewStudy, StudyStatus};
+use mammoflow_store::studies::insert_ingested;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -51,21 +51,7 @@ async fn a_study_gets_one_report_per_model_version() {
     let db = common::db("ai_reports").await;
     let pool = db.pool();
     ai_reports::register_model(pool, &model("v1", 'a', ModelRole::Champion), "test").await.unwrap();
-    let study = NewStudy {
-        study_uid: "1.2.3.4".into(),
-        site: "site-a".into(),
-        patient_key: "pk".into(),
-        accession_number: None,
-        manufacturer: None,
-        model: None,
-        software_versions: None,
-        patient_age: None,
-        status: StudyStatus::Ready,
-        status_reason: None,
-        problems: json!([]),
-        correlation_id: Uuid::now_v7(),
-        arrived_event_id: Uuid::now_v7(),
-    };
+    let study = common::study("1.2.3.4");
     let mut tx = pool.begin().await.unwrap();
     insert_ingested(&mut tx, &study, &[]).await.unwrap();
     let report = NewAiReport {

@@ -8,27 +8,8 @@ use mammoflow_store::ai_reports::{self, ModelRole, NewAiReport, NewModelVersion}
 use mammoflow_store::audit_data::exam_records;
 use mammoflow_store::outcomes::{self, NewOutcome};
 use mammoflow_store::parsed_reports::{self, NewParse};
-use mammoflow_store::studies::{insert_ingested, NewStudy, StudyStatus};
+use mammoflow_store::studies::insert_ingested;
 use serde_json::json;
-use uuid::Uuid;
-
-fn study(uid: &str) -> NewStudy {
-    NewStudy {
-        study_uid: uid.into(),
-        site: "north".into(),
-        patient_key: "pk".into(),
-        accession_number: None,
-        manufacturer: Some("PhantomCo".into()),
-        model: Some("P1".into()),
-        software_versions: None,
-        patient_age: Some("061Y".into()),
-        status: StudyStatus::Ready,
-        status_reason: None,
-        problems: json!([]),
-        correlation_id: Uuid::now_v7(),
-        arrived_event_id: Uuid::now_v7(),
-    }
-}
 
 #[tokio::test]
 async fn a_study_row_carries_the_ai_assessment_and_its_outcome() {
@@ -46,7 +27,7 @@ async fn a_study_row_carries_the_ai_assessment_and_its_outcome() {
     ai_reports::register_model(pool, &model, "test").await.unwrap();
     let mut tx = pool.begin().await.unwrap();
     for uid in ["1.1", "1.2"] {
-        insert_ingested(&mut tx, &study(uid), &[]).await.unwrap();
+        insert_ingested(&mut tx, &common::study(uid), &[]).await.unwrap();
     }
     let report = NewAiReport {
         study_uid: "1.1".into(),
@@ -85,7 +66,7 @@ async fn a_study_row_carries_the_ai_assessment_and_its_outcome() {
     assert_eq!(with_ai.ai_structured.as_ref().unwrap().0.birads.exam_category(), Some(BiRads::ModerateSuspicion));
     assert!(with_ai.biopsy_performed);
     assert_eq!(with_ai.outcome.as_deref(), Some("malignant"));
-    assert_eq!((with_ai.site.as_str(), with_ai.patient_age.as_deref()), ("north", Some("061Y")));
+    assert_eq!((with_ai.site.as_str(), with_ai.patient_age.as_deref()), ("site-a", Some("061Y")));
     let bare = rows.iter().find(|r| r.study_uid == "1.2").unwrap();
     assert!(bare.ai_structured.is_none() && bare.outcome.is_none() && !bare.biopsy_performed && bare.reader.is_none());
     // Outside the window: nothing.

@@ -4,10 +4,8 @@ mod common;
 
 use chrono::NaiveDate;
 use mammoflow_store::outcomes::{self, ImportCounts, NewOutcome};
-use mammoflow_store::studies::{insert_ingested, NewStudy, StudyStatus};
+use mammoflow_store::studies::insert_ingested;
 use mammoflow_store::audit;
-use serde_json::json;
-use uuid::Uuid;
 
 fn outcome(uid: &str, kind: &str, result: &str, day: u32) -> NewOutcome {
     NewOutcome {
@@ -24,21 +22,7 @@ fn outcome(uid: &str, kind: &str, result: &str, day: u32) -> NewOutcome {
 async fn outcomes_import_once_and_unknown_studies_are_named() {
     let db = common::db("outcomes").await;
     let pool = db.pool();
-    let study = NewStudy {
-        study_uid: "1.2.3.9".into(),
-        site: "site-a".into(),
-        patient_key: "pk".into(),
-        accession_number: None,
-        manufacturer: None,
-        model: None,
-        software_versions: None,
-        patient_age: None,
-        status: StudyStatus::Triaged,
-        status_reason: None,
-        problems: json!([]),
-        correlation_id: Uuid::now_v7(),
-        arrived_event_id: Uuid::now_v7(),
-    };
+    let study = common::study("1.2.3.9");
     let mut tx = pool.begin().await.unwrap();
     insert_ingested(&mut tx, &study, &[]).await.unwrap();
     tx.commit().await.unwrap();

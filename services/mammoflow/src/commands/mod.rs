@@ -9,6 +9,7 @@ pub mod migrate;
 pub mod outcomes;
 pub mod schemas;
 pub mod simulate;
+pub mod simulate_reads;
 pub mod train;
 pub mod up;
 
