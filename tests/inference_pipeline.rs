@@ -7,7 +7,8 @@ use mammoflow_bus::{Publisher, PublisherOptions};
 use mammoflow_domain::View;
 use mammoflow_e2e::{read_topic, wait_until, Harness};
 use mammoflow_events::{Envelope, GenerationOutcome, NotGeneratedKind, ReportGenerated, StudyReady};
-use mammoflow_inference::{checkpoint_sha256, demo_checkpoint_dir};
+use mammoflow_inference::{checkpoint_sha256, demo_checkpoint_dir, load_model, replay_studies};
+use mammorg::GenerationConfig;
 use mammoflow_ingest::arrival_for;
 use mammoflow_store::ai_reports::{self, ModelRole};
 use mammoflow_store::studies::{self, StudyStatus};
@@ -93,6 +94,27 @@ async fn studies_get_reports_from_the_demo_checkpoint() {
     .await;
     assert_eq!(ai_reports::for_study(h.db.pool(), eligible[0].study_instance_uid.as_str()).await.unwrap().len(), 1);
     assert_eq!(h.inference_metrics.studies.with_label_values(&["generated"]).get(), 5);
+
+    // A challenger replayed over the same studies: shadow reports only, no events, champion intact.
+    let challenger = load_model(&demo_checkpoint_dir(), Some("demo-challenger"), "cpu").unwrap();
+    let uids: Vec<String> = eligible.iter().chain([&incomplete]).map(|s| s.study_instance_uid.to_string()).collect();
+    let cfg = GenerationConfig { max_new_tokens: 32, use_kv_cache: true };
+    let summary = replay_studies(h.db.pool(), &challenger, &uids, &[h.root()], 3, &cfg).await.unwrap();
+    assert_eq!((summary.generated, summary.ineligible, summary.failed.len()), (5, 1, 0), "{summary:?}");
+    for study in &eligible {
+        let reports = ai_reports::for_study(h.db.pool(), study.study_instance_uid.as_str()).await.unwrap();
+        assert_eq!(reports.len(), 2);
+        let shadow = reports.iter().find(|r| r.model_version == "demo-challenger").unwrap();
+        assert!(shadow.shadow && shadow.event_id.is_none());
+    }
+    let roles = ai_reports::list_models(h.db.pool()).await.unwrap();
+    assert!(roles.iter().any(|m| m.version == "demo-challenger" && m.role == ModelRole::Challenger));
+    assert!(roles.iter().any(|m| m.version == models[0].version && m.role == ModelRole::Champion));
+    let again = replay_studies(h.db.pool(), &challenger, &uids, &[h.root()], 3, &cfg).await.unwrap();
+    assert_eq!((again.generated, again.skipped), (0, 5));
+    // The champion may not be replayed as a challenger.
+    let champion = load_model(&demo_checkpoint_dir(), None, "cpu").unwrap();
+    assert!(replay_studies(h.db.pool(), &champion, &uids, &[h.root()], 3, &cfg).await.is_err());
 
     ingest_token.cancel();
     shutdown.cancel();

@@ -29,6 +29,8 @@ pub enum InferenceError {
          give this checkpoint a new version"
     )]
     VersionConflict { version: String, stored: String },
+    #[error("replay: {0}")]
+    Replay(String),
     #[error("starting the inference stage: {0}")]
     Startup(String),
     #[error(transparent)]

@@ -5,6 +5,7 @@
 //! * [`run`]: one batch through the model, failures kept per study.
 //! * [`handler`]: the consumer-side logic (ineligible studies pass through, failures are stored
 //!   on the study and routed to a human read, re-deliveries change nothing).
+//! * [`replay`]: stored studies through a challenger model, in shadow (audit only).
 //! * [`study_dir`]: a study folder's four views, for `mammoflow generate`.
 
 pub mod args;
@@ -13,6 +14,7 @@ mod error;
 pub mod handler;
 pub mod metrics;
 pub mod model;
+pub mod replay;
 pub mod run;
 mod spawn;
 pub mod stage1;
@@ -24,6 +26,7 @@ pub use error::InferenceError;
 pub use handler::{InferenceHandler, CONSUMER_GROUP};
 pub use metrics::InferenceMetrics;
 pub use model::{checkpoint_sha256, demo_checkpoint_dir, load_model, LoadedModel};
+pub use replay::{replay_studies, ReplaySummary};
 pub use run::{run_batch, StudyFailure, StudyGeneration, StudyPaths, StudyResult};
 pub use spawn::spawn_inference;
 pub use study_dir::study_view_paths;

@@ -35,6 +35,8 @@ enum Command {
     DeadLetters(commands::dead_letters::DeadLettersArgs),
     /// Record biopsy/surgery/follow-up outcomes (CSV import).
     Outcomes(commands::outcomes::OutcomesArgs),
+    /// Run stored studies through a challenger model in shadow (stored for the audit only).
+    Replay(commands::replay::ReplayArgs),
     /// Simulated radiologists read the worklists of simulated studies (truth with an error rate) and record biopsy outcomes.
     SimulateReads(commands::simulate_reads::SimulateReadsArgs),
     /// Train a tiny MammoRG checkpoint on study folders (simulated when the folder is empty).
@@ -60,6 +62,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Audit(args) => commands::audit::run(args).await,
         Command::DeadLetters(args) => commands::dead_letters::run(args).await,
         Command::Outcomes(args) => commands::outcomes::run(args).await,
+        Command::Replay(args) => commands::replay::run(args).await,
         Command::SimulateReads(args) => commands::simulate_reads::run(args).await,
         Command::Train(args) => commands::train::run(args),
         Command::Generate(args) => commands::generate::run(args),

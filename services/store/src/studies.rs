@@ -136,6 +136,20 @@ pub async fn list(pool: &PgPool, limit: i64) -> Result<Vec<StudyRow>, StoreError
     .op("studies.list")
 }
 
+/// UIDs of the studies stored in `[from, to)`, oldest first (the scope of a replay).
+pub async fn stored_between(
+    pool: &PgPool,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<String>, StoreError> {
+    sqlx::query_scalar("SELECT study_uid FROM studies WHERE created_at >= $1 AND created_at < $2 ORDER BY created_at, study_uid")
+        .bind(from)
+        .bind(to)
+        .fetch_all(pool)
+        .await
+        .op("studies.stored_between")
+}
+
 /// A study's instances in the order ingest listed them.
 pub async fn instances(pool: &PgPool, study_uid: &str) -> Result<Vec<InstanceRow>, StoreError> {
     sqlx::query_as(

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod generate;
 pub mod migrate;
 pub mod outcomes;
+pub mod replay;
 pub mod schemas;
 pub mod simulate;
 pub mod simulate_reads;
