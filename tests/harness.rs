@@ -45,7 +45,8 @@ impl Harness {
             embedded_broker_port: 0,
             database_url: Some(db.url().to_string()),
             data_dir: studies_dir.path().join(".mammoflow"),
-            db_max_connections: 8,
+            // Every stage of the pipeline test holds a connection while it handles an event.
+            db_max_connections: 16,
             http_addr: "127.0.0.1:0".parse().unwrap(),
             topic_partitions: 3,
             topic_replication: 1,

@@ -6,7 +6,7 @@
 
 use mammoflow_bus::{Publisher, PublisherOptions};
 use mammoflow_domain::View;
-use mammoflow_e2e::{read_topic, wait_until, Harness};
+use mammoflow_e2e::{read_topic, Harness};
 use mammoflow_events::{Envelope, Event, ReportParsed, StudyArrived, TriageAssigned};
 use mammoflow_runtime::Router;
 use mammoflow_ingest::arrival_for;
@@ -35,14 +35,20 @@ async fn every_study_reaches_a_reading_worklist_with_its_provenance() {
     publisher.publish_raw(&StudyArrived::topic(), "bad", b"{not json").await.unwrap();
 
     let pool = h.db.pool();
-    wait_until(Duration::from_secs(300), "every study on a worklist", || async {
+    let deadline = std::time::Instant::now() + Duration::from_secs(300);
+    loop {
         let mut on_list = 0;
         for study in &all {
             on_list += usize::from(!worklists::for_study(pool, study.study_instance_uid.as_str()).await.unwrap().is_empty());
         }
-        on_list == all.len()
-    })
-    .await;
+        if on_list == all.len() {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            panic!("timed out: {on_list} of {} studies on a worklist\n{}", all.len(), pipeline_state(&h, &all).await);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     let model_version = ai_reports::list_models(pool).await.unwrap().remove(0).version;
     let parsed = read_topic::<ReportParsed>(&h.broker.bootstrap_servers(), all.len(), Duration::from_secs(30)).await;
@@ -120,4 +126,27 @@ async fn fetch_metrics(addr: std::net::SocketAddr) -> String {
     let mut response = String::new();
     stream.read_to_string(&mut response).await.unwrap();
     response.split_once("\r\n\r\n").map(|(_, body)| body.to_string()).unwrap_or_default()
+}
+
+/// Where each study stands, for a failure message.
+async fn pipeline_state(h: &Harness, all: &[&mammoflow_dicom::WrittenStudy]) -> String {
+    let pool = h.db.pool();
+    let mut out = String::new();
+    for study in all {
+        let uid = study.study_instance_uid.as_str();
+        let status = studies::get(pool, uid).await.unwrap().map(|s| format!("{} {:?}", s.status, s.status_reason));
+        let reports = ai_reports::for_study(pool, uid).await.unwrap().len();
+        let parsed = parsed_reports::for_study(pool, uid).await.unwrap().len();
+        out.push_str(&format!("  {uid}: study {status:?}, ai reports {reports}, parsed {parsed}\n"));
+    }
+    let backlog = mammoflow_store::outbox::backlog(pool).await.unwrap().0;
+    let dead = mammoflow_store::dead_letters::count(pool).await.unwrap().0;
+    let metrics = h.platform.registry.gather();
+    let consumed: Vec<String> = metrics
+        .iter()
+        .filter(|m| m.name() == "mammoflow_bus_events_consumed_total")
+        .flat_map(|m| m.get_metric().iter().map(|s| format!("{:?}={}", s.get_label().iter().map(|l| l.value()).collect::<Vec<_>>(), s.get_counter().get_value())))
+        .collect();
+    out.push_str(&format!("  outbox backlog {backlog}, dead letters {dead}\n  consumed {consumed:?}\n"));
+    out
 }
