@@ -57,19 +57,8 @@ impl Fixture {
     /// inference stores in the transaction queuing report.generated.
     async fn seed(&self, uid: &str, status: StudyStatus, report: Option<&str>) {
         let study = NewStudy {
-            study_uid: uid.into(),
-            site: "site-a".into(),
-            patient_key: "pk-1".into(),
-            accession_number: None,
-            manufacturer: None,
-            model: None,
-            software_versions: None,
-            patient_age: None,
-            status,
             status_reason: (status == StudyStatus::Ineligible).then(|| "missing LMLO view".into()),
-            problems: json!([]),
-            correlation_id: Uuid::now_v7(),
-            arrived_event_id: Uuid::now_v7(),
+            ..mammoflow_store::testing::study(uid, status)
         };
         let mut tx = self.pool().begin().await.unwrap();
         studies::insert_ingested(&mut tx, &study, &[]).await.unwrap();

@@ -23,6 +23,8 @@ pub mod outcomes;
 pub mod parsed_reports;
 pub mod reads;
 pub mod studies;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod triage_policies;
 mod urls;
 pub mod worklists;

@@ -43,21 +43,7 @@ fn ai_report(version: &str, shadow: bool) -> NewAiReport {
 
 /// A study with a champion report from MODEL and a shadow report from SHADOW_MODEL.
 async fn seed(pool: &PgPool) {
-    let study = NewStudy {
-        study_uid: UID.into(),
-        site: "site-a".into(),
-        patient_key: "pk-1".into(),
-        accession_number: None,
-        manufacturer: None,
-        model: None,
-        software_versions: None,
-        patient_age: None,
-        status: StudyStatus::Inferred,
-        status_reason: None,
-        problems: json!([]),
-        correlation_id: Uuid::now_v7(),
-        arrived_event_id: Uuid::now_v7(),
-    };
+    let study = NewStudy { status: StudyStatus::Inferred, ..common::study(UID) };
     ai_reports::register_model(pool, &model(MODEL, ModelRole::Champion, 'a'), "test").await.unwrap();
     ai_reports::register_model(pool, &model(SHADOW_MODEL, ModelRole::Challenger, 'b'), "test").await.unwrap();
     let mut tx = pool.begin().await.unwrap();

@@ -14,7 +14,6 @@ use mammoflow_store::local::TestDatabase;
 use mammoflow_store::triage_policies::{self, NewPolicy};
 use mammoflow_store::{audit, PgPool};
 use serde_json::json;
-use uuid::Uuid;
 
 const LEASE: Duration = Duration::from_secs(600);
 
@@ -33,21 +32,7 @@ async fn fresh(prefix: &str) -> TestDatabase {
 }
 
 async fn add_study(pool: &PgPool, uid: &str) {
-    let study = NewStudy {
-        study_uid: uid.into(),
-        site: "site-a".into(),
-        patient_key: "pk-1".into(),
-        accession_number: None,
-        manufacturer: None,
-        model: None,
-        software_versions: None,
-        patient_age: None,
-        status: StudyStatus::Parsed,
-        status_reason: None,
-        problems: json!([]),
-        correlation_id: Uuid::now_v7(),
-        arrived_event_id: Uuid::now_v7(),
-    };
+    let study = NewStudy { status: StudyStatus::Parsed, ..common::study(uid) };
     let mut tx = pool.begin().await.unwrap();
     studies::insert_ingested(&mut tx, &study, &[]).await.unwrap();
     tx.commit().await.unwrap();

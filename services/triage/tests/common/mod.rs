@@ -12,7 +12,6 @@ use mammoflow_store::{outbox, PgPool};
 use mammoflow_triage::{store_policy, Policy, TriageHandler, TriageMetrics};
 use serde_json::json;
 use std::sync::Arc;
-use uuid::Uuid;
 
 pub const MODEL: &str = "mammorg-tiny-test";
 pub const PARSER: &str = "mammorgtool-test";
@@ -43,19 +42,8 @@ pub async fn handler(pool: &PgPool, policy_text: &str) -> TriageHandler {
 
 pub async fn add_study(pool: &PgPool, uid: &str, status: StudyStatus) {
     let study = NewStudy {
-        study_uid: uid.into(),
-        site: "site-a".into(),
-        patient_key: "pk-1".into(),
-        accession_number: None,
-        manufacturer: None,
-        model: None,
-        software_versions: None,
-        patient_age: None,
-        status,
         status_reason: (status == StudyStatus::Ineligible).then(|| "missing LMLO".into()),
-        problems: json!([]),
-        correlation_id: Uuid::now_v7(),
-        arrived_event_id: Uuid::now_v7(),
+        ..mammoflow_store::testing::study(uid, status)
     };
     let mut tx = pool.begin().await.unwrap();
     studies::insert_ingested(&mut tx, &study, &[]).await.unwrap();

@@ -1,0 +1,23 @@
+//! Fixtures for other crates' tests (feature `testing`): the rows earlier stages would have
+//! stored, so a stage's tests can start where it starts.
+
+use crate::studies::{NewStudy, StudyStatus};
+
+/// A study row with only its identity and `status` (site `site-a`, patient key `pk-1`).
+pub fn study(uid: &str, status: StudyStatus) -> NewStudy {
+    NewStudy {
+        study_uid: uid.into(),
+        site: "site-a".into(),
+        patient_key: "pk-1".into(),
+        accession_number: None,
+        manufacturer: None,
+        model: None,
+        software_versions: None,
+        patient_age: None,
+        status,
+        status_reason: None,
+        problems: serde_json::json!([]),
+        correlation_id: uuid::Uuid::now_v7(),
+        arrived_event_id: uuid::Uuid::now_v7(),
+    }
+}
