@@ -9,6 +9,7 @@ use mammoflow_inference::{spawn_inference, InferenceArgs, InferenceMetrics};
 use mammoflow_ingest::{spawn_ingest, IngestArgs, IngestMetrics};
 use mammoflow_parser::{spawn_parser, ParserArgs, ParserMetrics};
 use mammoflow_triage::{spawn_triage, TriageArgs, TriageMetrics};
+use mammoflow_portal::{spawn_portal, PortalArgs, PortalMetrics};
 use mammoflow_runtime::{BrokerMode, Platform, PlatformArgs};
 use mammoflow_store::local::{fresh_database, test_server_url, TestDatabase};
 use rdkafka::consumer::{Consumer, StreamConsumer};
@@ -136,6 +137,71 @@ impl Harness {
     /// Starts the inference stage (demo checkpoint) under `shutdown`.
     pub async fn start_inference(&self, shutdown: &CancellationToken) -> Vec<JoinHandle<()>> {
         spawn_inference(&self.platform, &self.inference_args, &self.inference_metrics, shutdown).await.unwrap()
+    }
+}
+
+/// A pipeline run to completion plus the portal serving its database: for the portal's tests.
+#[allow(missing_debug_implementations)]
+pub struct PortalRun {
+    pub harness: Harness,
+    pub studies: Vec<WrittenStudy>,
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    pub shutdown: CancellationToken,
+    pub ingest_shutdown: CancellationToken,
+    pub tasks: Vec<JoinHandle<()>>,
+}
+
+impl PortalRun {
+    /// Simulates `count` studies, runs them through every stage (with `policy`, a file under
+    /// deploy/policies, or the built-in US policy), waits until all are on worklists, and starts
+    /// the portal on a free port.
+    pub async fn start(name: &str, count: usize, policy: Option<&str>) -> PortalRun {
+        let mut harness = Harness::start(name).await;
+        harness.triage_args.policy = policy.map(|p| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../deploy/policies").join(p));
+        let studies = harness.simulate(0, count);
+        let shutdown = CancellationToken::new();
+        let (ingest_shutdown, mut tasks) = harness.start_ingest();
+        tasks.extend(harness.start_inference(&shutdown).await);
+        tasks.extend(harness.start_parser_and_triage(&shutdown).await);
+        let publisher = mammoflow_bus::Publisher::new(&harness.platform.kafka, &Default::default()).unwrap();
+        for study in &studies {
+            publisher.publish(&Envelope::new("portal-test", mammoflow_ingest::arrival_for(study))).await.unwrap();
+        }
+        let pool = harness.db.pool().clone();
+        wait_until(Duration::from_secs(300), "every study on a worklist", || {
+            let pool = pool.clone();
+            let uids: Vec<String> = studies.iter().map(|s| s.study_instance_uid.as_str().to_string()).collect();
+            async move {
+                for uid in &uids {
+                    if mammoflow_store::worklists::for_study(&pool, uid).await.unwrap().is_empty() {
+                        return false;
+                    }
+                }
+                true
+            }
+        })
+        .await;
+        let args = PortalArgs { addr: "127.0.0.1:0".parse().unwrap(), ..PortalArgs::default() };
+        let metrics = PortalMetrics::register(&harness.platform.registry).unwrap();
+        let (addr, portal) = spawn_portal(&harness.platform, &args, metrics, shutdown.clone()).await.unwrap();
+        tasks.push(portal);
+        PortalRun { harness, studies, base: format!("http://{addr}"), shutdown, ingest_shutdown, tasks }
+    }
+
+    /// Creates an account with `role` and returns its password.
+    pub async fn account(&self, username: &str, role: &str) -> String {
+        let password = format!("{username}-password-1234");
+        mammoflow_portal::accounts::create_user(self.harness.db.pool(), "service:test", username, username, role, &password).await.unwrap();
+        password
+    }
+
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        self.ingest_shutdown.cancel();
+        for task in self.tasks {
+            let _ = tokio::time::timeout(Duration::from_secs(30), task).await;
+        }
     }
 }
 

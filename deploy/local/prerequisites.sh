@@ -3,7 +3,8 @@
 # a C toolchain for the bundled librdkafka, PostgreSQL's server binaries (the tests use a running
 # server on 127.0.0.1:5432 when there is one, else start a private cluster with initdb/pg_ctl),
 # dicom3tools (dciodvfy) and dcmtk (dcmdump) to validate the DICOM files we write, promtool and
-# python3 for the observability checks.
+# python3 for the observability checks, and headless chromium (plus a font, so screenshots show
+# text) for the browser tests.
 set -euo pipefail
 
 need_cmd() { command -v "$1" >/dev/null 2>&1; }
@@ -21,6 +22,9 @@ need_cmd dcmdump || missing+=(dcmtk)
 # promtool checks the alert rules and dashboard queries (deploy/local/check-observability.sh).
 need_cmd promtool || missing+=(prometheus)
 need_cmd python3 || missing+=(python3)
+# The browser tests (services/browser) drive chromium; without any font its screenshots have no text.
+need_cmd chromium || missing+=(chromium)
+{ need_cmd fc-list && [[ -n $(fc-list) ]]; } || missing+=(fontconfig fonts-dejavu-core)
 
 if ((${#missing[@]})); then
     if [[ $(id -u) -eq 0 ]] && need_cmd apt-get; then

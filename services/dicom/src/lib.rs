@@ -6,6 +6,7 @@
 
 pub mod header;
 pub mod pixels;
+pub mod render;
 pub mod resolve;
 mod scan;
 pub mod synth;
@@ -14,5 +15,6 @@ pub mod views;
 pub use header::{read_header, read_header_bytes, CodedValue, DicomReadError, HeaderLimits, InstanceHeader};
 pub use resolve::{resolve_uri, ResolveError};
 pub use pixels::{read_grey, GreyImage, PixelError, VoiFunction, Window};
+pub use render::thumbnail_png;
 pub use synth::{generate_study, simulate, write_study, SimulationOptions, SyntheticStudy, WrittenStudy};
 pub use views::{select_standard_views, ViewSelection};

@@ -45,6 +45,8 @@ enum Command {
     Generate(commands::generate::GenerateArgs),
     /// Benchmarks with a peer measured in the same run.
     Bench(commands::bench::BenchArgs),
+    /// Portal accounts and API tokens.
+    Users(commands::users::UsersArgs),
 }
 
 #[tokio::main]
@@ -67,5 +69,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Train(args) => commands::train::run(args),
         Command::Generate(args) => commands::generate::run(args),
         Command::Bench(args) => commands::bench::run(args).await,
+        Command::Users(args) => commands::users::run(args).await,
     }
 }

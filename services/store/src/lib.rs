@@ -10,6 +10,7 @@
 //! Queries are runtime-checked (`sqlx::query` with binds), so building needs no database; the
 //! tests run every statement against a real server instead.
 
+pub mod accounts;
 pub mod ai_reports;
 pub mod audit;
 pub mod audit_data;
@@ -62,5 +63,12 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, StoreErr
 /// them with an advisory lock) and a no-op when the schema is current.
 pub async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
     MIGRATOR.run(pool).await?;
+    Ok(())
+}
+
+/// Whether the server answers a trivial query (health checks).
+pub async fn ping(pool: &PgPool) -> Result<(), StoreError> {
+    use crate::error::Context;
+    sqlx::query("SELECT 1").execute(pool).await.op("ping")?;
     Ok(())
 }

@@ -19,6 +19,30 @@ pub struct NewOutcome {
     pub outcome_date: NaiveDate,
 }
 
+impl NewOutcome {
+    /// Checks every field against the table's codes, so a bad value is reported with its name
+    /// before anything is written (CSV import and API alike).
+    pub fn check(&self) -> Result<(), String> {
+        mammoflow_domain::DicomUid::new(self.study_uid.clone()).map_err(|e| format!("study_instance_uid: {e}"))?;
+        let one_of = |field: &str, value: &str, allowed: &[&str]| {
+            if allowed.contains(&value) {
+                Ok(())
+            } else {
+                Err(format!("{field} {value:?} is not one of {}", allowed.join(", ")))
+            }
+        };
+        if let Some(side) = &self.side {
+            one_of("side", side, &["right", "left", "bilateral"])?;
+        }
+        one_of("kind", &self.kind, &["biopsy", "surgery", "follow_up"])?;
+        one_of("result", &self.result, &["benign", "malignant"])?;
+        if self.pathology.as_ref().is_some_and(|p| p.len() > 2000) {
+            return Err("pathology is longer than 2000 bytes".into());
+        }
+        Ok(())
+    }
+}
+
 /// What an import did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ImportCounts {

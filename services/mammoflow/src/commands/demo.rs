@@ -1,5 +1,5 @@
 use super::simulate::{publish_arrivals, write_studies};
-use super::up::{spawn_all, UpArgs};
+use super::up::{spawn_all, start_portal, UpArgs};
 use anyhow::Context;
 use clap::Args;
 use mammoflow_bus::{Publisher, PublisherOptions};
@@ -18,9 +18,10 @@ pub struct DemoArgs {
     pub studies: usize,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Keep the pipeline running after the demo studies are through (stop with ctrl-c).
+    /// Stop once the studies are on the worklists instead of serving the portal until
+    /// interrupted (for scripts).
     #[arg(long)]
-    pub keep_running: bool,
+    pub exit: bool,
     /// Give up waiting for the studies after this many seconds.
     #[arg(long, default_value_t = 180)]
     pub timeout_secs: u64,
@@ -42,7 +43,9 @@ pub async fn run(mut args: DemoArgs) -> anyhow::Result<()> {
 
     println!("2/4 starting the pipeline (embedded broker unless KAFKA_BROKERS is set)");
     let platform = Platform::start(&args.up.platform, BrokerMode::EmbeddedIfUnset, "mammoflow-demo").await?;
-    let tasks = spawn_all(&platform, &args.up, &shutdown).await?;
+    let mut tasks = spawn_all(&platform, &args.up, &shutdown).await?;
+    let (portal, portal_task) = start_portal(&platform, &args.up, &shutdown).await?;
+    tasks.push(portal_task);
     let (addr, http) = platform.serve_http(args.up.platform.http_addr, Router::new(), shutdown.clone()).await?;
 
     println!("3/4 publishing {} mammo.study.arrived.v1 events", written.len());
@@ -80,8 +83,12 @@ pub async fn run(mut args: DemoArgs) -> anyhow::Result<()> {
     println!("  kafka:     {}", platform.bootstrap_servers());
     println!("  metrics:   http://{addr}/metrics   health: http://{addr}/healthz");
 
-    if args.keep_running {
-        println!("  running; stop with ctrl-c");
+    let password = demo_accounts(&platform.pool).await?;
+    println!();
+    println!("portal: http://{portal}/");
+    println!("demo sign-in: demo-radiologist / {password}   (also demo-reader-2, demo-operator, demo-auditor, demo-admin; same password)");
+    if !args.exit {
+        println!("serving until interrupted (ctrl-c)");
     } else {
         // Let the relay publish the last study.ready events before stopping.
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -92,4 +99,23 @@ pub async fn run(mut args: DemoArgs) -> anyhow::Result<()> {
     }
     http.await.context("HTTP task panicked")??;
     Ok(())
+}
+
+/// Demo accounts, one per role plus a second reader for double reading, sharing one password
+/// made fresh for this run (the demo database is new each run too).
+async fn demo_accounts(pool: &mammoflow_store::PgPool) -> anyhow::Result<String> {
+    let password = mammoflow_portal::auth::secrets::new_secret()[..16].to_string();
+    let accounts = [
+        ("demo-radiologist", "Demo Radiologist", "radiologist"),
+        ("demo-reader-2", "Demo Second Reader", "radiologist"),
+        ("demo-operator", "Demo Operator", "operator"),
+        ("demo-auditor", "Demo Auditor", "auditor"),
+        ("demo-admin", "Demo Admin", "admin"),
+    ];
+    for (username, name, role) in accounts {
+        mammoflow_portal::accounts::create_user(pool, "service:demo", username, name, role, &password)
+            .await
+            .with_context(|| format!("creating demo account {username}"))?;
+    }
+    Ok(password)
 }

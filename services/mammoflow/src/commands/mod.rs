@@ -13,6 +13,7 @@ pub mod simulate;
 pub mod simulate_reads;
 pub mod train;
 pub mod up;
+pub mod users;
 
 use mammoflow_runtime::PlatformArgs;
 use mammoflow_telemetry::{init_logging, LogFormat};

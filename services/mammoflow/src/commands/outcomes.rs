@@ -8,7 +8,6 @@
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use mammoflow_domain::DicomUid;
 use mammoflow_store::outcomes::{self, NewOutcome};
 use std::path::PathBuf;
 
@@ -84,26 +83,20 @@ pub fn parse_csv(text: &str) -> Result<Vec<NewOutcome>, Vec<String>> {
 }
 
 fn parse_row(get: &dyn Fn(&str) -> String) -> Result<NewOutcome, String> {
-    let uid = DicomUid::new(get("study_instance_uid")).map_err(|e| format!("study_instance_uid: {e}"))?;
-    let one_of = |field: &str, allowed: &[&str]| -> Result<String, String> {
-        let v = get(field);
-        allowed.contains(&v.as_str()).then(|| v.clone()).ok_or_else(|| format!("{field} {v:?} is not one of {}", allowed.join(", ")))
-    };
-    let side = match get("side").as_str() {
-        "" => None,
-        _ => Some(one_of("side", &["right", "left", "bilateral"])?),
-    };
     let date = get("outcome_date");
-    let outcome_date = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|_| format!("outcome_date {date:?} is not YYYY-MM-DD"))?;
-    let pathology = Some(get("pathology")).filter(|p| !p.is_empty());
-    Ok(NewOutcome {
-        study_uid: uid.as_str().to_string(),
-        side,
-        kind: one_of("kind", &["biopsy", "surgery", "follow_up"])?,
-        result: one_of("result", &["benign", "malignant"])?,
-        pathology,
-        outcome_date,
-    })
+    let parsed_date = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|_| format!("outcome_date {date:?} is not YYYY-MM-DD"));
+    let outcome = NewOutcome {
+        study_uid: get("study_instance_uid"),
+        side: Some(get("side")).filter(|s| !s.is_empty()),
+        kind: get("kind"),
+        result: get("result"),
+        pathology: Some(get("pathology")).filter(|p| !p.is_empty()),
+        outcome_date: parsed_date.clone().unwrap_or_default(),
+    };
+    // Fields in column order, the date last, as the file's reader expects.
+    outcome.check()?;
+    parsed_date?;
+    Ok(outcome)
 }
 
 #[cfg(test)]
