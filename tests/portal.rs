@@ -143,6 +143,18 @@ async fn the_portal_serves_reading_safely() {
         .send().await.unwrap();
     assert_eq!(good.json::<Value>().await.unwrap()["inserted"], 1);
 
+    // The program-period summary: volumes, queue SLAs, program metrics and agreement.
+    assert_eq!(rita.get("/reports/period").await.status(), StatusCode::FORBIDDEN, "radiologists do not see program reports");
+    let report = adam.get("/reports/period").await.text().await.unwrap();
+    assert!(report.contains("4 studies stored"), "all four studies of today are counted");
+    for table in ["id=\"statuses\"", "id=\"queue-sla\"", "id=\"program-metrics\"", "<svg"] {
+        assert!(report.contains(table), "{table} in the program summary");
+    }
+    let queue_row = report.split(&format!("<td>{}</td>", item.queue)).nth(1).unwrap();
+    assert!(queue_row.starts_with("<td class=\"num\">4</td><td class=\"num\">1</td><td class=\"num\">100%</td>"),
+        "4 items created in the window, 1 read, on time: {}", &queue_row[..120.min(queue_row.len())]);
+    assert_eq!(adam.get("/reports/period?from=2026-12-01&to=2026-11-01").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
     // Sign-in is rate limited: after 5 failures the account is refused even with its password.
     for _ in 0..5 {
         let wrong = client().post(format!("{base}/signin")).form(&[("username", "rita"), ("password", "wrong")]).send().await.unwrap();

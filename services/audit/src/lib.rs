@@ -58,3 +58,13 @@ pub use group::{compute_by, group_by, per_cell, Cell, MinVolume};
 pub use program::{program_metrics, OutcomeCounts, ProgramMetrics, SourceMetrics};
 pub use screen::{Outcome, PositiveScreenDefinition, ReadingSource, ScreeningExam};
 pub use strata::{age_band, key_of, Dimension, Period, Strata};
+
+/// The positive-screen definition and benchmark bands of a program: the US (ACR/MQSA: BI-RADS
+/// 0, 3, 4, 5 positive, US acceptable ranges) or the EU (recall positive, subsequent-round bands).
+pub fn program_rules(eu: bool) -> (PositiveScreenDefinition, BenchmarkSet) {
+    if eu {
+        (PositiveScreenDefinition::eu_recall(), BenchmarkSet::eu(Round::Subsequent, None))
+    } else {
+        (PositiveScreenDefinition::acr_mqsa(), BenchmarkSet::us_acceptable())
+    }
+}

@@ -17,6 +17,7 @@ pub mod metrics;
 mod pages;
 pub mod state;
 mod study_view;
+mod svg;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

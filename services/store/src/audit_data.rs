@@ -2,7 +2,8 @@
 //! the final read, and the outcomes.
 
 use chrono::{DateTime, Utc};
-use mammoflow_domain::StructuredReport;
+use mammoflow_audit::{Outcome, ScreeningExam, Strata};
+use mammoflow_domain::{BiRads, Density, StructuredReport};
 use sqlx::types::Json;
 
 use crate::error::Context;
@@ -33,7 +34,11 @@ pub struct ExamRecord {
 }
 
 /// Every study stored in `[from, to)`, oldest first.
-pub async fn exam_records(pool: &PgPool, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<ExamRecord>, StoreError> {
+pub async fn exam_records(
+    pool: &PgPool,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<ExamRecord>, StoreError> {
     sqlx::query_as(
         "SELECT s.study_uid, s.created_at AS stored_at, s.site, s.manufacturer, s.model AS device_model,
                 s.patient_age, ai.model_version, pr.parser_version, pr.structured AS ai_structured,
@@ -63,4 +68,52 @@ pub async fn exam_records(pool: &PgPool, from: DateTime<Utc>, to: DateTime<Utc>)
     .fetch_all(pool)
     .await
     .op("audit_data.exam_records")
+}
+
+/// One stored study as the audit sees it. The reader's recommendation is not a form field yet,
+/// so a biopsy counts as recommended when the final read is BI-RADS 4 or 5 (the atlas's rule).
+impl ExamRecord {
+    /// The record as the audit library sees it: the exam (reader, AI, biopsy, outcome) and its strata.
+    pub fn exam_and_strata(&self) -> (ScreeningExam, Strata) {
+        let r = self;
+        let code = |c: &Option<String>| c.as_deref().and_then(|c| c.parse::<BiRads>().ok());
+        let reader = match (code(&r.reader_birads_right), code(&r.reader_birads_left)) {
+            (Some(a), Some(b)) => Some(a.most_severe(b)),
+            (a, b) => a.or(b),
+        };
+        let ai_report = r.ai_structured.as_ref().map(|j| &j.0);
+        let ai = ai_report.and_then(|s| s.birads.exam_category());
+        let outcome = match r.outcome.as_deref() {
+            Some("malignant") => Outcome::Malignant,
+            Some("benign") => Outcome::Benign,
+            _ => Outcome::Unknown,
+        };
+        let exam = ScreeningExam {
+            reader,
+            ai,
+            biopsy_recommended: reader.is_some_and(BiRads::is_suspicious),
+            biopsy_performed: r.biopsy_performed,
+            outcome,
+        };
+        let density = r
+            .reader_density
+            .as_deref()
+            .and_then(|d| d.parse::<Density>().ok())
+            .or_else(|| ai_report.and_then(|s| s.density.overall.or(s.density.left).or(s.density.right)));
+        let strata = Strata {
+            at: Some(r.stored_at),
+            site: Some(r.site.clone()),
+            manufacturer: r.manufacturer.clone(),
+            device_model: r.device_model.clone(),
+            density,
+            age: r
+                .patient_age
+                .as_deref()
+                .and_then(|a| a.trim_end_matches('Y').parse().ok()),
+            model_version: r.model_version.clone(),
+            parser_version: r.parser_version.clone(),
+            reader: r.reader.clone(),
+        };
+        (exam, strata)
+    }
 }

@@ -22,6 +22,7 @@ pub mod local;
 pub mod outbox;
 pub mod outcomes;
 pub mod parsed_reports;
+pub mod program_period;
 pub mod reads;
 pub mod studies;
 #[cfg(feature = "testing")]

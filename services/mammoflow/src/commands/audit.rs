@@ -5,10 +5,10 @@ use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, ValueEnum};
 use mammoflow_audit::{
-    agreement, compute_by, key_of, program_metrics, AgreementOptions, BenchmarkSet, Cell, Dimension, Figure, MinVolume,
-    Outcome, PositiveScreenDefinition, Round, ScreeningExam, Strata,
+    agreement, compute_by, key_of, program_metrics, AgreementOptions, Cell, Dimension, Figure, MinVolume,
+    ScreeningExam, Strata,
 };
-use mammoflow_domain::{BiRads, Density};
+use mammoflow_domain::BiRads;
 use mammoflow_store::audit_data::{exam_records, ExamRecord};
 use serde_json::json;
 
@@ -54,11 +54,8 @@ pub async fn run(args: AuditArgs) -> anyhow::Result<()> {
     let pool = mammoflow_store::connect(&args.database_url, 2).await.context("connecting to Postgres")?;
     let day = |d: NaiveDate| -> DateTime<Utc> { d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc() };
     let records = exam_records(&pool, day(args.from), day(args.to)).await?;
-    let (definition, bench) = match args.program {
-        Program::Us => (PositiveScreenDefinition::acr_mqsa(), BenchmarkSet::us_acceptable()),
-        Program::Eu => (PositiveScreenDefinition::eu_recall(), BenchmarkSet::eu(Round::Subsequent, None)),
-    };
-    let exams: Vec<(ScreeningExam, Strata)> = records.iter().map(exam_and_strata).collect();
+    let (definition, bench) = mammoflow_audit::program_rules(matches!(args.program, Program::Eu));
+    let exams: Vec<(ScreeningExam, Strata)> = records.iter().map(ExamRecord::exam_and_strata).collect();
     let cells = compute_by(&exams, |(_, s)| key_of(&args.by, s), MinVolume(args.min_volume.max(1)), |cell| {
         let screening: Vec<ScreeningExam> = cell.iter().map(|(e, _)| e.clone()).collect();
         let pairs: Vec<(BiRads, BiRads)> = cell.iter().filter_map(|(e, _)| Some((e.reader?, e.ai?))).collect();
@@ -103,42 +100,4 @@ fn pct(f: &Figure) -> String {
 
 fn value(f: &Figure) -> String {
     f.value.map_or("-".into(), |v| format!("{v:.1}"))
-}
-
-/// One stored study as the audit sees it. The reader's recommendation is not a form field yet,
-/// so a biopsy counts as recommended when the final read is BI-RADS 4 or 5 (the atlas's rule).
-fn exam_and_strata(r: &ExamRecord) -> (ScreeningExam, Strata) {
-    let code = |c: &Option<String>| c.as_deref().and_then(|c| c.parse::<BiRads>().ok());
-    let reader = match (code(&r.reader_birads_right), code(&r.reader_birads_left)) {
-        (Some(a), Some(b)) => Some(a.most_severe(b)),
-        (a, b) => a.or(b),
-    };
-    let ai_report = r.ai_structured.as_ref().map(|j| &j.0);
-    let ai = ai_report.and_then(|s| s.birads.exam_category());
-    let outcome = match r.outcome.as_deref() {
-        Some("malignant") => Outcome::Malignant,
-        Some("benign") => Outcome::Benign,
-        _ => Outcome::Unknown,
-    };
-    let exam = ScreeningExam {
-        reader,
-        ai,
-        biopsy_recommended: reader.is_some_and(BiRads::is_suspicious),
-        biopsy_performed: r.biopsy_performed,
-        outcome,
-    };
-    let density = r.reader_density.as_deref().and_then(|d| d.parse::<Density>().ok())
-        .or_else(|| ai_report.and_then(|s| s.density.overall.or(s.density.left).or(s.density.right)));
-    let strata = Strata {
-        at: Some(r.stored_at),
-        site: Some(r.site.clone()),
-        manufacturer: r.manufacturer.clone(),
-        device_model: r.device_model.clone(),
-        density,
-        age: r.patient_age.as_deref().and_then(|a| a.trim_end_matches('Y').parse().ok()),
-        model_version: r.model_version.clone(),
-        parser_version: r.parser_version.clone(),
-        reader: r.reader.clone(),
-    };
-    (exam, strata)
 }

@@ -3,6 +3,7 @@
 
 mod admin;
 mod operator;
+mod period;
 mod reports;
 mod signin;
 mod study;
@@ -35,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/operator/dead-letters", get(operator::dead_letters))
         .route("/operator/dead-letters/{id}/replay", post(operator::replay))
         .route("/reports/studies/{uid}", get(reports::study))
+        .route("/reports/period", get(period::period))
         .route("/admin", get(admin::page))
         .route("/admin/users", post(admin::create_user))
         .route("/admin/tokens", post(admin::create_token))
