@@ -12,8 +12,9 @@ use mammoflow_triage::{spawn_triage, TriageArgs, TriageMetrics};
 use mammoflow_portal::{spawn_portal, PortalArgs, PortalMetrics};
 use mammoflow_runtime::{BrokerMode, Platform, PlatformArgs};
 use mammoflow_store::local::{fresh_database, test_server_url, TestDatabase};
+use mammoflow_store::{ai_reports, dead_letters, outbox, parsed_reports, studies, worklists};
 use rdkafka::consumer::{Consumer, StreamConsumer};
-use rdkafka::{ClientConfig, Message};
+use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
@@ -37,6 +38,8 @@ pub struct Harness {
 
 impl Harness {
     pub async fn start(name: &str) -> Harness {
+        // Logs of every stage when RUST_LOG asks for them (`RUST_LOG=info cargo test ... --nocapture`).
+        let _ = tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).with_test_writer().try_init();
         let broker = EmbeddedBroker::start(EmbeddedBrokerOptions::default()).await.unwrap();
         let server = test_server_url().await.unwrap();
         let db = fresh_database(&server, name).await.unwrap();
@@ -114,6 +117,62 @@ impl Harness {
         simulate(&options, self.studies_dir.path()).unwrap()
     }
 
+    /// Waits until every study has a worklist item; on timeout, fails naming where each stands.
+    pub async fn wait_on_worklists(&self, studies: &[&WrittenStudy], timeout: Duration) {
+        let pool = self.db.pool();
+        let deadline = Instant::now() + timeout;
+        loop {
+            let mut on_list = 0;
+            for study in studies {
+                on_list += usize::from(!worklists::for_study(pool, study.study_instance_uid.as_str()).await.unwrap().is_empty());
+            }
+            if on_list == studies.len() {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out: {on_list} of {} studies on a worklist\n{}", studies.len(), self.pipeline_state(studies).await);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Where each study stands, the outbox, the dead letters and the consumers' counters and lag:
+    /// for a failure message.
+    pub async fn pipeline_state(&self, studies: &[&WrittenStudy]) -> String {
+        let pool = self.db.pool();
+        let mut out = String::new();
+        for study in studies {
+            let uid = study.study_instance_uid.as_str();
+            let status = studies::get(pool, uid).await.unwrap().map(|s| format!("{} {:?}", s.status, s.status_reason));
+            let reports = ai_reports::for_study(pool, uid).await.unwrap().len();
+            let parsed = parsed_reports::for_study(pool, uid).await.unwrap().len();
+            out.push_str(&format!("  {uid}: study {status:?}, ai reports {reports}, parsed {parsed}\n"));
+        }
+        // Records each topic holds (sum of high watermarks), against what was published.
+        let probe: rdkafka::consumer::BaseConsumer = ClientConfig::new().set("bootstrap.servers", self.broker.bootstrap_servers()).create().unwrap();
+        for topic in ["mammo.study.arrived.v1", "mammo.study.ready.v1", "mammo.report.generated.v1", "mammo.report.parsed.v1"] {
+            let held: i64 = (0..3).filter_map(|p| probe.fetch_watermarks(topic, p, Duration::from_secs(5)).ok()).map(|(_, high)| high).sum();
+            out.push_str(&format!("  {topic}: {held} records\n"));
+        }
+        let backlog = outbox::backlog(pool).await.unwrap().0;
+        let dead = dead_letters::count(pool).await.unwrap().0;
+        out.push_str(&format!("  outbox backlog {backlog}, dead letters {dead}\n"));
+        for family in self.platform.registry.gather() {
+            if !matches!(family.name(), "mammoflow_bus_events_consumed_total" | "mammoflow_bus_consumer_lag_messages" | "mammoflow_bus_retries_total") {
+                continue;
+            }
+            for m in family.get_metric() {
+                let labels: Vec<&str> = m.get_label().iter().map(|l| l.value()).collect();
+                let value = match family.get_field_type() {
+                    prometheus::proto::MetricType::COUNTER => m.get_counter().get_value(),
+                    _ => m.get_gauge().get_value(),
+                };
+                out.push_str(&format!("  {} {labels:?} = {value}\n", family.name()));
+            }
+        }
+        out
+    }
+
     pub fn root(&self) -> PathBuf {
         self.studies_dir.path().canonicalize().unwrap()
     }
@@ -168,20 +227,7 @@ impl PortalRun {
         for study in &studies {
             publisher.publish(&Envelope::new("portal-test", mammoflow_ingest::arrival_for(study))).await.unwrap();
         }
-        let pool = harness.db.pool().clone();
-        wait_until(Duration::from_secs(300), "every study on a worklist", || {
-            let pool = pool.clone();
-            let uids: Vec<String> = studies.iter().map(|s| s.study_instance_uid.as_str().to_string()).collect();
-            async move {
-                for uid in &uids {
-                    if mammoflow_store::worklists::for_study(&pool, uid).await.unwrap().is_empty() {
-                        return false;
-                    }
-                }
-                true
-            }
-        })
-        .await;
+        harness.wait_on_worklists(&studies.iter().collect::<Vec<_>>(), Duration::from_secs(300)).await;
         let args = PortalArgs { addr: "127.0.0.1:0".parse().unwrap(), ..PortalArgs::default() };
         let metrics = PortalMetrics::register(&harness.platform.registry).unwrap();
         let (addr, portal) = spawn_portal(&harness.platform, &args, metrics, shutdown.clone()).await.unwrap();
@@ -219,16 +265,23 @@ where
 }
 
 /// Reads every event of `E`'s topic from the beginning until `expected` have arrived (or the
-/// timeout), with a consumer group of its own.
+/// timeout). Every partition is assigned explicitly: no consumer-group join or rebalance stands
+/// between the test and the events (the pipeline's own consumers use groups).
 pub async fn read_topic<E: Event>(bootstrap: &str, expected: usize, timeout: Duration) -> Vec<Envelope<E>> {
     let consumer: StreamConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .set("group.id", format!("e2e-reader-{}", uuid::Uuid::now_v7()))
-        .set("auto.offset.reset", "earliest")
         .set("enable.auto.commit", "false")
         .create()
         .unwrap();
-    consumer.subscribe(&[&E::topic()]).unwrap();
+    let topic = E::topic();
+    let metadata = consumer.fetch_metadata(Some(&topic), Duration::from_secs(10)).unwrap();
+    let mut partitions = TopicPartitionList::new();
+    for p in metadata.topics().iter().filter(|t| t.name() == topic).flat_map(|t| t.partitions()) {
+        partitions.add_partition_offset(&topic, p.id(), Offset::Beginning).unwrap();
+    }
+    assert!(partitions.count() > 0, "topic {topic} has no partitions");
+    consumer.assign(&partitions).unwrap();
     let mut events = Vec::new();
     let deadline = Instant::now() + timeout;
     while events.len() < expected && Instant::now() < deadline {

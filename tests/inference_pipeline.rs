@@ -1,17 +1,22 @@
 //! Simulated DICOM → ingest → inference (the shipped demo checkpoint, real pixels, real
 //! weights) → ai_reports and report.generated on the real broker and Postgres. Ineligible
-//! studies pass through without a report; a re-announced study is not generated twice.
+//! studies pass through without a report; a re-announced study is not generated twice; a
+//! challenger served beside the champion reports in shadow only; a replay does the same for
+//! stored studies.
 #![allow(clippy::unwrap_used)]
 
 use mammoflow_bus::{Publisher, PublisherOptions};
 use mammoflow_domain::View;
 use mammoflow_e2e::{read_topic, wait_until, Harness};
 use mammoflow_events::{Envelope, GenerationOutcome, NotGeneratedKind, ReportGenerated, StudyReady};
-use mammoflow_inference::{checkpoint_sha256, demo_checkpoint_dir, load_model, replay_studies};
+use mammoflow_inference::{
+    checkpoint_sha256, demo_checkpoint_dir, load_model, replay_studies, spawn_inference, InferenceArgs, InferenceMetrics,
+};
 use mammorg::GenerationConfig;
 use mammoflow_ingest::arrival_for;
 use mammoflow_store::ai_reports::{self, ModelRole};
 use mammoflow_store::studies::{self, StudyStatus};
+use mammoflow_store::audit_data::exam_records;
 use mammoflow_store::outbox;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -26,21 +31,45 @@ async fn studies_get_reports_from_the_demo_checkpoint() {
     let shutdown = CancellationToken::new();
     let (ingest_token, mut tasks) = h.start_ingest();
     tasks.extend(h.start_inference(&shutdown).await);
+    // A challenger (the same weights under another version) served live beside the champion.
+    let challenger_args = InferenceArgs { champion: false, model_version: Some("demo-shadow".into()), ..h.inference_args.clone() };
+    let challenger_metrics = InferenceMetrics::register(&prometheus::Registry::new()).unwrap();
+    tasks.extend(spawn_inference(&h.platform, &challenger_args, &challenger_metrics, &shutdown).await.unwrap());
     let publisher = Publisher::new(&h.platform.kafka, &PublisherOptions::default()).unwrap();
     for study in eligible.iter().chain([&incomplete]) {
         publisher.publish(&Envelope::new("e2e", arrival_for(study))).await.unwrap();
     }
 
     let bootstrap = h.broker.bootstrap_servers();
-    let events = read_topic::<ReportGenerated>(&bootstrap, 6, Duration::from_secs(300)).await;
+    // Generous: two models share two CPU cores here, and a loaded CI machine is slower still.
+    let events = read_topic::<ReportGenerated>(&bootstrap, 6, Duration::from_secs(900)).await;
     assert_eq!(events.len(), 6, "one report.generated per study");
 
-    // The model is registered as champion under its content hash.
+    // The model is registered as champion under its content hash, the challenger beside it.
     let sha = checkpoint_sha256(&demo_checkpoint_dir()).unwrap();
-    let models = ai_reports::list_models(h.db.pool()).await.unwrap();
+    let models: Vec<_> = ai_reports::list_models(h.db.pool()).await.unwrap().into_iter().filter(|m| m.role == ModelRole::Champion).collect();
     assert_eq!(models.len(), 1);
-    assert_eq!(models[0].role, ModelRole::Champion);
     assert_eq!(models[0].checkpoint_sha256.as_deref(), Some(sha.as_str()));
+    assert!(events.iter().all(|e| e.payload.model.version == models[0].version), "the challenger announces nothing");
+
+    // The challenger's reports are stored in shadow, without events; it changed no study.
+    wait_until(Duration::from_secs(600), "the challenger's shadow reports", || async {
+        let mut n = 0;
+        for study in &eligible {
+            n += usize::from(ai_reports::get(h.db.pool(), study.study_instance_uid.as_str(), "demo-shadow").await.unwrap().is_some());
+        }
+        n == eligible.len()
+    })
+    .await;
+    for study in &eligible {
+        let shadow = ai_reports::get(h.db.pool(), study.study_instance_uid.as_str(), "demo-shadow").await.unwrap().unwrap();
+        assert!(shadow.shadow && shadow.event_id.is_none());
+    }
+    assert_eq!(challenger_metrics.studies.with_label_values(&["generated"]).get(), 5);
+    // Parsed at once (no event reaches the parser stage), so the audit can judge the challenger.
+    let first_day = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+    let audited = exam_records(h.db.pool(), first_day, first_day + chrono::Days::new(7), Some("demo-shadow")).await.unwrap();
+    assert_eq!(audited.iter().filter(|r| r.model_version.as_deref() == Some("demo-shadow") && r.ai_structured.is_some()).count(), 5);
 
     for study in &eligible {
         let uid = study.study_instance_uid.as_str();
@@ -92,7 +121,8 @@ async fn studies_get_reports_from_the_demo_checkpoint() {
         outbox::backlog(h.db.pool()).await.unwrap().0 == 0
     })
     .await;
-    assert_eq!(ai_reports::for_study(h.db.pool(), eligible[0].study_instance_uid.as_str()).await.unwrap().len(), 1);
+    let reports = ai_reports::for_study(h.db.pool(), eligible[0].study_instance_uid.as_str()).await.unwrap();
+    assert_eq!(reports.iter().filter(|r| !r.shadow).count(), 1, "one champion report");
     assert_eq!(h.inference_metrics.studies.with_label_values(&["generated"]).get(), 5);
 
     // A challenger replayed over the same studies: shadow reports only, no events, champion intact.
@@ -103,7 +133,7 @@ async fn studies_get_reports_from_the_demo_checkpoint() {
     assert_eq!((summary.generated, summary.ineligible, summary.failed.len()), (5, 1, 0), "{summary:?}");
     for study in &eligible {
         let reports = ai_reports::for_study(h.db.pool(), study.study_instance_uid.as_str()).await.unwrap();
-        assert_eq!(reports.len(), 2);
+        assert_eq!(reports.len(), 3, "champion, live challenger, replayed challenger");
         let shadow = reports.iter().find(|r| r.model_version == "demo-challenger").unwrap();
         assert!(shadow.shadow && shadow.event_id.is_none());
     }

@@ -151,9 +151,28 @@ async fn the_portal_serves_reading_safely() {
         assert!(report.contains(table), "{table} in the program summary");
     }
     let queue_row = report.split(&format!("<td>{}</td>", item.queue)).nth(1).unwrap();
-    assert!(queue_row.starts_with("<td class=\"num\">4</td><td class=\"num\">1</td><td class=\"num\">100%</td>"),
+    assert!(queue_row.starts_with("<td class=\"num\">4</td><td class=\"num\">1</td><td>100.0% (1/1)</td>"),
         "4 items created in the window, 1 read, on time: {}", &queue_row[..120.min(queue_row.len())]);
     assert_eq!(adam.get("/reports/period?from=2026-12-01&to=2026-11-01").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The audit (the simulated exams are dated from 2025-01-01): cells by site, trend, drift; the
+    // printable download; the JSON twin; bad fields named.
+    assert_eq!(rita.get("/reports/audit").await.status(), StatusCode::FORBIDDEN, "radiologists do not see the audit");
+    let today = chrono::Utc::now().date_naive();
+    let window = format!("from={}&to={}", today - chrono::Days::new(800), today + chrono::Days::new(1));
+    let audit = adam.get(&format!("/reports/audit?{window}&by=site&min_volume=1")).await.text().await.unwrap();
+    for part in ["id=\"cells\"", "id=\"trend\"", "id=\"drift\"", "<svg", "AI: the champion model"] {
+        assert!(audit.contains(part), "{part} in the audit page");
+    }
+    let download = adam.get(&format!("/reports/audit.html?{window}&by=site")).await;
+    assert!(download.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert!(download.text().await.unwrap().starts_with("<!DOCTYPE html>"));
+    let bad = adam.get("/reports/audit?by=colour&min_volume=0").await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let message = bad.text().await.unwrap();
+    assert!(message.contains("colour") && message.contains("min_volume"), "both bad fields are named");
+    let json: Value = client().get(format!("{base}/api/v1/audit?{window}&by=site&min_volume=1")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    assert!(json["cells"].as_array().is_some_and(|c| !c.is_empty()) && json["drift"]["series"].is_array(), "{json}");
 
     // Sign-in is rate limited: after 5 failures the account is refused even with its password.
     for _ in 0..5 {

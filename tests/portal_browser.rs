@@ -34,7 +34,7 @@ async fn a_radiologist_reads_a_study_in_the_browser() {
     page.fill("#username", "rosa").await.unwrap();
     page.fill("#password", &password).await.unwrap();
     page.submit_and_wait("#signin").await.unwrap();
-    assert_eq!(page.count("#queues tbody tr").await.unwrap() > 0, true, "the worklists are listed");
+    assert!(page.count("#queues tbody tr").await.unwrap() > 0, "the worklists are listed");
 
     eprintln!("step: signed in");
     // Open the queue of the first study and claim its item from the queue page.
@@ -76,7 +76,15 @@ async fn a_radiologist_reads_a_study_in_the_browser() {
     page.goto(&format!("{}/reports/period", run.base)).await.unwrap();
     page.screenshot_png(&shots.join("program-summary.png")).await.unwrap();
     assert!(page.count("svg").await.unwrap() > 0, "the program summary has its charts");
-    for name in ["worklist.png", "study.png", "program-summary.png"] {
+    // The audit over the simulated exams' dates (2025 on): per-site cells, trend and drift charts.
+    let today = chrono::Utc::now().date_naive();
+    page.goto(&format!("{}/reports/audit?from={}&to={}&by=site&min_volume=1", run.base, today - chrono::Days::new(800), today + chrono::Days::new(1)))
+        .await
+        .unwrap();
+    page.screenshot_png(&shots.join("audit.png")).await.unwrap();
+    assert!(page.count("#cells tr").await.unwrap() > 1, "the audit shows its per-site cells");
+    assert!(page.count("svg").await.unwrap() >= 3, "trend, confusion matrix and drift charts");
+    for name in ["worklist.png", "study.png", "program-summary.png", "audit.png"] {
         let bytes = std::fs::read(shots.join(name)).unwrap();
         assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000, "{name} is a real screenshot");
     }

@@ -16,5 +16,5 @@ pub use header::{read_header, read_header_bytes, CodedValue, DicomReadError, Hea
 pub use resolve::{resolve_uri, ResolveError};
 pub use pixels::{read_grey, GreyImage, PixelError, VoiFunction, Window};
 pub use render::thumbnail_png;
-pub use synth::{generate_study, simulate, write_study, SimulationOptions, SyntheticStudy, WrittenStudy};
+pub use synth::{generate_study, simulate, write_study, DeviceProfile, DeviceSwitch, SimulationOptions, SyntheticStudy, WrittenStudy};
 pub use views::{select_standard_views, ViewSelection};

@@ -111,3 +111,32 @@ fn pixels_carry_the_lesions() {
     let bright = |v: View| s.images[&v].pixels.iter().filter(|&&p| f32::from(p) > 0.7 * f32::from(s.images[&v].max_value)).count();
     assert!(bright(cc) > bright(other_cc), "calcification specks should be the brightest pixels");
 }
+
+#[test]
+fn studies_are_dated_a_day_apart_and_a_device_switch_takes_over_at_its_index() {
+    use mammoflow_dicom::{DeviceProfile, DeviceSwitch};
+    let next = DeviceProfile {
+        manufacturer: "OTHER VENDOR".into(),
+        model: "NEXT-GEN 16".into(),
+        software_version: "2.0".into(),
+        station_name: "SIMST09".into(),
+        serial_number: "SIM0009".into(),
+        bits_stored: 16,
+    };
+    let opts = SimulationOptions {
+        start_date: chrono::NaiveDate::from_ymd_opt(2026, 2, 27).expect("date"),
+        device_switch: Some(DeviceSwitch { from_index: 2, device: next.clone() }),
+        ..small_options()
+    };
+    let dates: Vec<String> = (0..4).map(|i| generate_study(&opts, i).ids.study_date).collect();
+    assert_eq!(dates, ["20260227", "20260228", "20260301", "20260302"]);
+    let devices: Vec<String> = (0..4).map(|i| generate_study(&opts, i).ids.device.manufacturer).collect();
+    assert_eq!(devices[2..], ["OTHER VENDOR", "OTHER VENDOR"]);
+    assert!(devices[..2].iter().all(|m| m == "MAMMOFLOW PHANTOM"));
+    // The switched device's bit depth reaches the pixels' header.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let headers = four_headers(dir.path(), &generate_study(&opts, 3));
+    assert!(headers.iter().all(|h| h.bits_stored == Some(16)));
+    // Before the switch nothing changed: study 1 is the same study as without a switch.
+    assert_eq!(generate_study(&opts, 1), generate_study(&SimulationOptions { device_switch: None, ..opts.clone() }, 1));
+}

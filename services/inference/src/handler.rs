@@ -1,8 +1,14 @@
 //! study.ready → the model → ai_reports + report.generated, in the consumer's transaction.
+//!
+//! A challenger (a model registered as challenger) runs in **shadow**: its own consumer group
+//! reads every study.ready beside the champion's, its reports are stored with `shadow = true`
+//! for the audit, and it announces nothing and changes no study: triage never sees it.
 
 use crate::batcher::{Batcher, Lane, SubmitError};
 use crate::metrics::InferenceMetrics;
+use crate::model::LoadedModel;
 use crate::run::{StudyFailure, StudyGeneration, StudyPaths};
+use crate::shadow::{ShadowError, ShadowStore};
 use crate::stage1;
 use mammoflow_bus::{Handler, HandlerError, MessageMeta};
 use mammoflow_dicom::resolve_uri;
@@ -14,21 +20,37 @@ use mammoflow_store::studies::{self, StudyStatus};
 use mammoflow_store::{outbox, Tx};
 use std::path::PathBuf;
 use std::sync::Arc;
+use uuid::Uuid;
 
 /// Kafka consumer group (and inbox scope) of the inference stage.
 pub const CONSUMER_GROUP: &str = "mammoflow-inference";
+
+/// Consumer group of a challenger running in shadow: one per model version, so each challenger
+/// sees every study and none takes partitions from the champion.
+pub fn shadow_consumer_group(model_version: &str) -> String {
+    format!("{CONSUMER_GROUP}-shadow-{model_version}")
+}
 
 #[derive(Debug, Clone)]
 pub struct InferenceHandler {
     batcher: Arc<Batcher>,
     dicom_roots: Arc<Vec<PathBuf>>,
     metrics: InferenceMetrics,
+    /// Set for a challenger: where its reports go instead of the outbox.
+    shadow: Option<ShadowStore>,
+    group: Arc<str>,
 }
 
 impl InferenceHandler {
-    /// `dicom_roots`: the only folders pixels may be read from (the same rule as ingest).
-    pub fn new(batcher: Arc<Batcher>, dicom_roots: Vec<PathBuf>, metrics: InferenceMetrics) -> Self {
-        InferenceHandler { batcher, dicom_roots: Arc::new(dicom_roots), metrics }
+    /// `dicom_roots`: the only folders pixels may be read from (the same rule as ingest);
+    /// `shadow`: set when the model is a challenger (see the module docs).
+    pub fn new(batcher: Arc<Batcher>, dicom_roots: Vec<PathBuf>, metrics: InferenceMetrics, shadow: Option<ShadowStore>) -> Self {
+        let group: Arc<str> = if shadow.is_some() {
+            shadow_consumer_group(&batcher.model().reference.version).into()
+        } else {
+            CONSUMER_GROUP.into()
+        };
+        InferenceHandler { batcher, dicom_roots: Arc::new(dicom_roots), metrics, shadow, group }
     }
 
     fn view_paths(&self, ready: &StudyReady) -> Result<StudyPaths, StudyFailure> {
@@ -47,7 +69,7 @@ impl Handler for InferenceHandler {
     type Event = StudyReady;
 
     fn consumer_group(&self) -> &str {
-        CONSUMER_GROUP
+        &self.group
     }
 
     async fn handle(&self, tx: &mut Tx<'_>, envelope: &Envelope<StudyReady>, _meta: &MessageMeta) -> Result<(), HandlerError> {
@@ -57,6 +79,9 @@ impl Handler for InferenceHandler {
         if let Eligibility::Ineligible { reasons } = &ready.eligibility {
             // Nothing for the model; the study flows on so triage sends it to a full human read.
             self.metrics.studies.with_label_values(&["ineligible"]).inc();
+            if self.shadow.is_some() {
+                return Ok(());
+            }
             let outcome = GenerationOutcome::NotGenerated { kind: NotGeneratedKind::IneligibleStudy, reason: reasons.join("; ") };
             return enqueue(tx, &report_event(envelope, model.reference.clone(), outcome)).await;
         }
@@ -76,6 +101,9 @@ impl Handler for InferenceHandler {
                 Err(failure)
             }
         };
+        if let Some(store) = &self.shadow {
+            return self.store_shadow(store, tx, uid, result).await;
+        }
         let outcome = match &result {
             Ok(study) => generated_outcome(study),
             Err(failure) => {
@@ -90,19 +118,8 @@ impl Handler for InferenceHandler {
         };
         let event = report_event(envelope, model.reference.clone(), outcome);
         if let Ok(study) = &result {
-            let stored = NewAiReport {
-                study_uid: uid.to_owned(),
-                model_version: model.reference.version.clone(),
-                report_text: study.text.clone(),
-                probabilities: serde_json::to_value(stage1::to_event(&study.stage1))
-                    .map_err(|e| HandlerError::permanent("encoding", e.to_string()))?,
-                shadow: false,
-                device: model.device_label.clone(),
-                batch_size: i32::try_from(study.timings.batch_size).unwrap_or(i32::MAX),
-                queue_ms: f64::from(study.timings.queue_ms),
-                inference_ms: f64::from(study.timings.model_ms()),
-                event_id: Some(event.event_id),
-            };
+            let stored = stored_report(uid, model, study, Some(event.event_id))
+                .map_err(|e| HandlerError::permanent("encoding", e.to_string()))?;
             if ai_reports::insert(tx, &stored).await?.is_none() {
                 // A concurrent delivery stored it first; its event is already queued.
                 return Ok(());
@@ -111,6 +128,45 @@ impl Handler for InferenceHandler {
         }
         enqueue(tx, &event).await
     }
+}
+
+impl InferenceHandler {
+    /// A challenger's result: the report stored in shadow, or the failure logged and counted;
+    /// nothing announced, the study untouched.
+    async fn store_shadow(
+        &self,
+        store: &ShadowStore,
+        tx: &mut Tx<'_>,
+        uid: &str,
+        result: Result<StudyGeneration, StudyFailure>,
+    ) -> Result<(), HandlerError> {
+        match result {
+            Ok(study) => match store.store(tx, uid, self.batcher.model(), &study).await {
+                Ok(_) => {}
+                Err(ShadowError::Store(e)) => return Err(e.into()),
+                Err(e @ ShadowError::Encode { .. }) => return Err(HandlerError::permanent("encoding", e.to_string())),
+            },
+            Err(failure) => tracing::warn!(study = uid, reason = %failure, "challenger could not report on this study"),
+        }
+        Ok(())
+    }
+}
+
+/// The `ai_reports` row of one generated report: announced (`event_id`, champion) or in shadow
+/// (no event: a challenger's live run or a replay).
+pub(crate) fn stored_report(uid: &str, model: &LoadedModel, study: &StudyGeneration, event_id: Option<Uuid>) -> Result<NewAiReport, serde_json::Error> {
+    Ok(NewAiReport {
+        study_uid: uid.to_owned(),
+        model_version: model.reference.version.clone(),
+        report_text: study.text.clone(),
+        probabilities: serde_json::to_value(stage1::to_event(&study.stage1))?,
+        shadow: event_id.is_none(),
+        device: model.device_label.clone(),
+        batch_size: i32::try_from(study.timings.batch_size).unwrap_or(i32::MAX),
+        queue_ms: f64::from(study.timings.queue_ms),
+        inference_ms: f64::from(study.timings.model_ms()),
+        event_id,
+    })
 }
 
 fn generated_outcome(study: &StudyGeneration) -> GenerationOutcome {

@@ -6,6 +6,7 @@
 //! * [`handler`]: the consumer-side logic (ineligible studies pass through, failures are stored
 //!   on the study and routed to a human read, re-deliveries change nothing).
 //! * [`replay`]: stored studies through a challenger model, in shadow (audit only).
+//! * [`shadow`]: a shadow report stored with its parse.
 //! * [`study_dir`]: a study folder's four views, for `mammoflow generate`.
 
 pub mod args;
@@ -16,6 +17,7 @@ pub mod metrics;
 pub mod model;
 pub mod replay;
 pub mod run;
+pub mod shadow;
 mod spawn;
 pub mod stage1;
 pub mod study_dir;
@@ -27,6 +29,7 @@ pub use handler::{InferenceHandler, CONSUMER_GROUP};
 pub use metrics::InferenceMetrics;
 pub use model::{checkpoint_sha256, demo_checkpoint_dir, load_model, LoadedModel};
 pub use replay::{replay_studies, ReplaySummary};
+pub use shadow::{ShadowError, ShadowStore};
 pub use run::{run_batch, StudyFailure, StudyGeneration, StudyPaths, StudyResult};
 pub use spawn::spawn_inference;
 pub use study_dir::study_view_paths;

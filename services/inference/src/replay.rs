@@ -3,10 +3,10 @@
 
 use crate::model::LoadedModel;
 use crate::run::{run_batch, StudyPaths};
-use crate::stage1;
+use crate::shadow::ShadowStore;
 use crate::InferenceError;
 use mammoflow_dicom::resolve_uri;
-use mammoflow_store::ai_reports::{self, ModelRole, NewAiReport};
+use mammoflow_store::ai_reports::{self, ModelRole};
 use mammoflow_store::studies::{self, InstanceRole};
 use mammoflow_store::PgPool;
 use mammorg::GenerationConfig;
@@ -41,6 +41,7 @@ pub async fn replay_studies(
             model.reference.version
         )));
     }
+    let shadow = ShadowStore::new().map_err(|e| InferenceError::Replay(format!("building the report parser: {e}")))?;
     let mut summary = ReplaySummary::default();
     let mut pending: Vec<(String, StudyPaths)> = Vec::new();
     for uid in study_uids {
@@ -62,21 +63,8 @@ pub async fn replay_studies(
         for ((uid, _), result) in chunk.iter().zip(results) {
             match result {
                 Ok(study) => {
-                    let report = NewAiReport {
-                        study_uid: uid.clone(),
-                        model_version: model.reference.version.clone(),
-                        report_text: study.text.clone(),
-                        probabilities: serde_json::to_value(stage1::to_event(&study.stage1))
-                            .map_err(|e| InferenceError::Replay(format!("encoding probabilities: {e}")))?,
-                        shadow: true,
-                        device: model.device_label.clone(),
-                        batch_size: i32::try_from(study.timings.batch_size).unwrap_or(i32::MAX),
-                        queue_ms: 0.0,
-                        inference_ms: f64::from(study.timings.model_ms()),
-                        event_id: None,
-                    };
                     let mut tx = pool.begin().await.map_err(|e| InferenceError::Replay(format!("database: {e}")))?;
-                    ai_reports::insert(&mut tx, &report).await?;
+                    shadow.store(&mut tx, uid, model, &study).await.map_err(|e| InferenceError::Replay(e.to_string()))?;
                     tx.commit().await.map_err(|e| InferenceError::Replay(format!("database: {e}")))?;
                     summary.generated += 1;
                 }

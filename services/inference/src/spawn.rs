@@ -1,5 +1,6 @@
-use crate::{load_model, Batcher, InferenceArgs, InferenceError, InferenceHandler, InferenceMetrics};
+use crate::{load_model, ShadowStore, Batcher, InferenceArgs, InferenceError, InferenceHandler, InferenceMetrics};
 use mammoflow_runtime::Platform;
+use mammoflow_store::ai_reports::ModelRole;
 use std::sync::Arc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -28,7 +29,12 @@ pub async fn spawn_inference(
     let batcher = Batcher::start(Arc::new(model), args.batch_config(), metrics.clone())
         .map_err(|e| InferenceError::Startup(format!("starting inference worker threads: {e}")))?;
     let batcher = Arc::new(batcher);
-    let handler = InferenceHandler::new(batcher, platform.dicom_roots.clone(), metrics.clone());
+    // A challenger runs in shadow (its own consumer group, reports stored for the audit only).
+    let shadow = (role == ModelRole::Challenger)
+        .then(ShadowStore::new)
+        .transpose()
+        .map_err(|e| InferenceError::Startup(format!("building the report parser for shadow reports: {e}")))?;
+    let handler = InferenceHandler::new(batcher, platform.dicom_roots.clone(), metrics.clone(), shadow);
     Ok((0..args.inference_consumers.max(1))
         .map(|i| platform.spawn_consumer(&format!("inference-{i}"), handler.clone(), shutdown.clone()))
         .collect())

@@ -1,6 +1,7 @@
 //! The pure part of ingest: from an arrival event to what gets stored and emitted.
 //! Blocking file IO (headers only); the handler runs it off the async threads.
 
+use chrono::NaiveDate;
 use mammoflow_dicom::resolve_uri;
 use mammoflow_dicom::{read_header, select_standard_views, HeaderLimits, InstanceHeader, ViewSelection};
 use mammoflow_events::{Eligibility, StudyArrived, StudyReady, ViewRef};
@@ -82,6 +83,7 @@ impl Assessment {
             model: header.and_then(|h| h.manufacturer_model_name.clone()),
             software_versions: header.map(|h| h.software_versions.join("\\")).filter(|s| !s.is_empty()),
             patient_age: header.and_then(|h| h.patient_age.clone()),
+            study_date: header.and_then(|h| h.study_date.as_deref()).and_then(dicom_date),
             status: if self.is_eligible() { StudyStatus::Ready } else { StudyStatus::Ineligible },
             status_reason: reason,
             problems: json!(self
@@ -93,6 +95,13 @@ impl Assessment {
             arrived_event_id: ids.event_id,
         }
     }
+}
+
+/// A DICOM DA value (`YYYYMMDD`, or the ACR-NEMA `YYYY.MM.DD` older devices still write) as a
+/// date; anything else is no date (the audit then uses the day the study was stored).
+fn dicom_date(text: &str) -> Option<NaiveDate> {
+    let digits: String = text.trim().chars().filter(|c| *c != '.').collect();
+    NaiveDate::parse_from_str(&digits, "%Y%m%d").ok().filter(|_| digits.len() == 8)
 }
 
 /// Reads the headers of every referenced object and applies the four-view rule.
@@ -212,4 +221,20 @@ fn stored_instances(
         });
     }
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dicom_date;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn dicom_dates_in_both_encodings_and_nothing_else() {
+        let march = NaiveDate::from_ymd_opt(2025, 3, 14);
+        assert_eq!(dicom_date("20250314"), march);
+        assert_eq!(dicom_date("2025.03.14 "), march);
+        for bad in ["", "2025031", "20251314", "2025-03-14", "202503140"] {
+            assert_eq!(dicom_date(bad), None, "{bad:?}");
+        }
+    }
 }

@@ -31,6 +31,8 @@ enum Command {
     Eval(mammorgtool::cli_args::EvalArgs),
     /// Program metrics and AI-vs-reader agreement per site, period, device, version, ...
     Audit(commands::audit::AuditArgs),
+    /// Printable program reports (`report period`), shared with the portal.
+    Report(commands::report::ReportArgs),
     /// List dead letters, or publish one to its topic again once its cause is fixed.
     DeadLetters(commands::dead_letters::DeadLettersArgs),
     /// Record biopsy/surgery/follow-up outcomes (CSV import).
@@ -62,6 +64,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Parse(args) => Ok(mammorgtool::cli_args::run_parse(&args)?),
         Command::Eval(args) => Ok(mammorgtool::cli_args::run_eval(&args)?),
         Command::Audit(args) => commands::audit::run(args).await,
+        Command::Report(args) => commands::report::run(args).await,
         Command::DeadLetters(args) => commands::dead_letters::run(args).await,
         Command::Outcomes(args) => commands::outcomes::run(args).await,
         Command::Replay(args) => commands::replay::run(args).await,

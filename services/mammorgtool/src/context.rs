@@ -8,6 +8,10 @@
 //! - a hypothetical trigger ("if", "would be") covers the rest of its sentence;
 //! - HISTORY and COMPARISON sections are historical unless a "current" word ("stable", "now")
 //!   appears in the sentence.
+//!
+//! Chinese reports use the same rules with two settings of [`crate::lang::Lang`]: a comma ends
+//! a trigger's scope (未见明显肿块及钙化，右乳见… — the words-based limit means nothing without
+//! spaces), and the side comes from the nearest preceding 左/右/双 word.
 
 use mammoflow_domain::Side;
 
@@ -28,7 +32,7 @@ pub(crate) struct Assertion {
 }
 
 pub(crate) fn assertion(doc: &Doc, sent: &Sentence, target: &Hit) -> Assertion {
-    let (cs, ce) = doc.clause(sent, target.start);
+    let (cs, ce) = doc.scope(sent, target.start);
     let mut a = Assertion::default();
     // Pre-triggers: walk back from the target to the nearest trigger.
     for (_, h) in doc.hits_in(sent, cs, target.start).rev() {
@@ -90,7 +94,9 @@ fn is_historical(doc: &Doc, sent: &Sentence, clause_start: usize, target: &Hit) 
             _ => {}
         }
     }
-    hist && !doc.hits_in(sent, target.end, sent.end).any(|(_, h)| h.term == Term::Current)
+    let (_, scope_end) = doc.scope(sent, target.start);
+    let current_end = if doc.lang.comma_ends_trigger_scope() { scope_end } else { sent.end };
+    hist && !doc.hits_in(sent, target.end, current_end).any(|(_, h)| h.term == Term::Current)
 }
 
 fn is_hypothetical(doc: &Doc, sent: &Sentence, target: &Hit) -> bool {
@@ -98,8 +104,10 @@ fn is_hypothetical(doc: &Doc, sent: &Sentence, target: &Hit) -> bool {
     if doc.hits_in(sent, cs, target.start).any(|(_, h)| matches!(h.term, Term::Hypo(_))) {
         return true;
     }
-    // "BI-RADS 2 if the cyst is confirmed": a conditional right after the mention.
-    doc.hits_in(sent, target.end, ce)
+    // "BI-RADS 2 if the cyst is confirmed": a conditional right after the mention (in Chinese,
+    // before the next comma: …BI-RADS 4A类，建议超声检查，必要时活检 keeps the category).
+    let (_, se) = doc.scope(sent, target.start);
+    doc.hits_in(sent, target.end, ce.min(se))
         .find(|(_, h)| matches!(h.term, Term::Hypo(_)))
         .is_some_and(|(_, h)| doc.words_between(target.end, h.start) <= 3)
 }
@@ -107,15 +115,12 @@ fn is_hypothetical(doc: &Doc, sent: &Sentence, target: &Hit) -> bool {
 /// The side of a mention. `claimed` marks side hits already taken as a following side by an
 /// earlier finding of the same clause, so they are not reused as a premodifier.
 pub(crate) fn side_of(doc: &Doc, sent: &Sentence, target: &Hit, claimed: &mut Vec<usize>, finding_like: bool) -> Option<Side> {
+    if doc.lang.side_from_nearest_preceding() {
+        return side_nearest_preceding(doc, sent, target, finding_like);
+    }
     let (cs, ce) = doc.clause(sent, target.start);
     let is_side = |h: &Hit| matches!(h.term, Term::Side(_));
-    let is_anchor = |h: &Hit| {
-        if finding_like {
-            matches!(h.term, Term::Finding(_) | Term::FindingWith(..))
-        } else {
-            matches!(h.term, Term::Birads | Term::CategoryKw | Term::CatPhrase(_) | Term::DensityKw | Term::DensityPhrase(_))
-        }
-    };
+    let is_anchor = |h: &Hit| is_anchor(h, finding_like);
     let side_val = |h: &Hit| match h.term {
         Term::Side(s) => Some(s),
         _ => None,
@@ -170,4 +175,50 @@ pub(crate) fn side_of(doc: &Doc, sent: &Sentence, target: &Hit, claimed: &mut Ve
         return side_val(h);
     }
     sent.side_scope
+}
+
+fn is_anchor(h: &Hit, finding_like: bool) -> bool {
+    if finding_like {
+        matches!(h.term, Term::Finding(_) | Term::FindingWith(..) | Term::FindingNeg(_))
+    } else {
+        matches!(h.term, Term::Birads | Term::CategoryKw | Term::CatSuffix | Term::CatPhrase(_) | Term::DensityKw | Term::DensityPhrase(_))
+    }
+}
+
+/// The side rule of Chinese reports (MammoRGTool's, `reference/birads.md` §7 item 6): the
+/// nearest preceding 左/右/双 word of the sentence (右乳外上象限肿块伴钙化，BI-RADS 4C类); else,
+/// for a finding, a side written after it in its 分句 before the next finding (肿块位于右乳);
+/// else the sentence's side header. [`side_in_section`] adds the section-level fallback.
+fn side_nearest_preceding(doc: &Doc, sent: &Sentence, target: &Hit, finding_like: bool) -> Option<Side> {
+    let side_val = |h: &Hit| match h.term {
+        Term::Side(s) => Some(s),
+        _ => None,
+    };
+    if let Some(s) = doc.hits_in(sent, sent.start, target.start).rev().find_map(|(_, h)| side_val(h)) {
+        return Some(s);
+    }
+    // A density or category followed by a side (乳腺呈散在纤维腺体型，两侧大致对称) does not
+    // take it: only findings look forward.
+    if finding_like {
+        let (_, se) = doc.scope(sent, target.start);
+        for (_, h) in doc.hits_in(sent, target.end, se) {
+            if is_anchor(h, finding_like) {
+                break;
+            }
+            if let Some(s) = side_val(h) {
+                return Some(s);
+            }
+        }
+    }
+    sent.side_scope
+}
+
+/// Chinese only: an asserted finding with no side in its sentence takes the nearest side word
+/// earlier in its section (右乳外上象限见一肿块。其内见细小钙化。). A negated one does not: a
+/// bare 未见钙化 speaks for the exam.
+pub(crate) fn side_in_section(doc: &Doc, sent: &Sentence) -> Option<Side> {
+    if !doc.lang.side_from_nearest_preceding() {
+        return None;
+    }
+    doc.side_before_in_section(sent, sent.start)
 }

@@ -9,8 +9,13 @@ use std::ops::Range;
 
 use mammoflow_domain::Side;
 
+use crate::lang::Lang;
 use crate::lexicon::{Hit, SectionKind, Term};
 use crate::normalize::Normalized;
+
+mod bounds;
+
+use bounds::sentence_bounds;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Sentence {
@@ -22,6 +27,8 @@ pub(crate) struct Sentence {
     /// Indices into [`Doc::hits`] of the hits inside this sentence.
     pub hits: Range<usize>,
     pub in_addendum: bool,
+    /// Where the section holding this sentence starts (its header, or 0).
+    pub section_start: usize,
 }
 
 /// A parsed document: normalised text, lexicon hits, sentences.
@@ -31,8 +38,11 @@ pub(crate) struct Doc<'a> {
     pub norm: Normalized,
     pub hits: Vec<Hit>,
     pub sentences: Vec<Sentence>,
+    pub lang: Lang,
     /// Sorted clause-break positions (';' and stop words) inside sentences.
     breaks: Vec<usize>,
+    /// Sorted comma positions: the end of a trigger's scope where the language says so.
+    commas: Vec<usize>,
     /// Hits visited by scope scans: the parser's unit of work, checked for linear growth.
     work: Cell<u64>,
 }
@@ -45,11 +55,12 @@ enum HeaderRole {
 }
 
 impl<'a> Doc<'a> {
-    pub fn new(src: &'a str, norm: Normalized, hits: Vec<Hit>) -> Doc<'a> {
+    pub fn new(src: &'a str, norm: Normalized, hits: Vec<Hit>, lang: Lang) -> Doc<'a> {
         let headers = find_headers(&norm.text, &hits);
-        let bounds = sentence_bounds(src, &norm, &headers);
+        let bounds = sentence_bounds(src, &norm, &headers, lang);
         let mut sentences = Vec::with_capacity(bounds.len());
         let (mut section, mut side, mut addendum) = (SectionKind::Preamble, None, false);
+        let mut section_start = 0;
         // Inline side labels scope one sentence; inline history-like headers one line.
         let (mut side_inline, mut section_inline) = (false, false);
         let (mut hi, mut hdr) = (0usize, 0usize);
@@ -68,6 +79,7 @@ impl<'a> Doc<'a> {
             if section_inline && (starts_line(bytes, start) || opens_current) {
                 section = SectionKind::Findings;
                 section_inline = false;
+                section_start = start;
             }
             while hdr < headers.len() && headers[hdr].0 < end {
                 if headers[hdr].0 >= start {
@@ -75,6 +87,7 @@ impl<'a> Doc<'a> {
                     match headers[hdr].1 {
                         HeaderRole::Main(k) => {
                             section = k;
+                            section_start = headers[hdr].0;
                             side = None;
                             section_inline = inline
                                 && matches!(k, SectionKind::History | SectionKind::Comparison | SectionKind::Technique);
@@ -85,6 +98,7 @@ impl<'a> Doc<'a> {
                         }
                         HeaderRole::SideMain(s, k) => {
                             section = k;
+                            section_start = headers[hdr].0;
                             side = Some(s);
                             side_inline = inline;
                         }
@@ -107,6 +121,7 @@ impl<'a> Doc<'a> {
                 side_scope: side,
                 hits: first..hi,
                 in_addendum: addendum,
+                section_start,
             });
         }
         let mut breaks: Vec<usize> = hits
@@ -116,7 +131,12 @@ impl<'a> Doc<'a> {
             .chain(bytes.iter().enumerate().filter(|(_, b)| **b == b';').map(|(i, _)| i))
             .collect();
         breaks.sort_unstable();
-        Doc { src, norm, hits, sentences, breaks, work: Cell::new(0) }
+        let commas = if lang.comma_ends_trigger_scope() {
+            bytes.iter().enumerate().filter(|(_, b)| **b == b',').map(|(i, _)| i).collect()
+        } else {
+            Vec::new()
+        };
+        Doc { src, norm, hits, sentences, lang, breaks, commas, work: Cell::new(0) }
     }
 
     pub fn work(&self) -> u64 {
@@ -133,6 +153,32 @@ impl<'a> Doc<'a> {
         let start = if i > 0 { self.breaks[i - 1].max(sent.start) } else { sent.start };
         let end = self.breaks.get(i).map_or(sent.end, |&b| b.min(sent.end));
         (start, end)
+    }
+
+    /// The scope of a context trigger around `pos`: its clause, and in Chinese only the part
+    /// between two commas (未见明显肿块及钙化，右乳外上象限见… negates nothing after the comma).
+    pub fn scope(&self, sent: &Sentence, pos: usize) -> (usize, usize) {
+        let (cs, ce) = self.clause(sent, pos);
+        if self.commas.is_empty() {
+            return (cs, ce);
+        }
+        let i = self.commas.partition_point(|&b| b <= pos);
+        let start = if i > 0 { self.commas[i - 1].max(cs) } else { cs };
+        let end = self.commas.get(i).map_or(ce, |&b| b.min(ce));
+        (start, end)
+    }
+
+    /// The nearest side word before `pos` in the same section, looking back over at most a
+    /// bounded number of hits so that the scan stays linear.
+    pub fn side_before_in_section(&self, sent: &Sentence, pos: usize) -> Option<Side> {
+        const MAX_HITS_BACK: usize = 48;
+        let end = self.hits.partition_point(|h| h.start < pos);
+        let from = end.saturating_sub(MAX_HITS_BACK);
+        self.work.set(self.work.get() + (end - from) as u64 + 1);
+        self.hits[from..end].iter().rev().take_while(|h| h.start >= sent.section_start).find_map(|h| match h.term {
+            Term::Side(s) => Some(s),
+            _ => None,
+        })
     }
 
     /// Hits of `sent` that lie inside `[from, to)`.
@@ -238,88 +284,4 @@ fn at_line_start(b: &[u8], pos: usize) -> bool {
         q -= 1;
     }
     q == 0 || matches!(b[q - 1], b'\n' | b'.' | b';')
-}
-
-/// Longest sentence before a forced split at the next space.
-const MAX_SENTENCE_BYTES: usize = 1200;
-
-/// Sentence boundaries as (start, end) pairs covering the text.
-fn sentence_bounds(src: &str, norm: &Normalized, headers: &[(usize, HeaderRole, bool)]) -> Vec<(usize, usize)> {
-    let b = norm.text.as_bytes();
-    let sb = src.as_bytes();
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut hdr = headers.iter().map(|h| h.0).peekable();
-    let mut i = 0;
-    while i < b.len() {
-        if hdr.peek() == Some(&i) {
-            hdr.next();
-            if i > start {
-                out.push((start, i));
-                start = i;
-            }
-        }
-        let c = b[i];
-        let split_after = match c {
-            b'.' | b'!' | b'?' => {
-                let next = b.get(i + 1).copied();
-                let decimal = c == b'.'
-                    && i > 0
-                    && b[i - 1].is_ascii_digit()
-                    && next.is_some_and(|n| n.is_ascii_digit());
-                !decimal && matches!(next, None | Some(b' ') | Some(b'\n')) && !is_abbreviation(b, i)
-            }
-            b'\n' => newline_ends_sentence(b, sb, norm, i),
-            // Cap run-on "sentences" so every per-sentence scan stays bounded and parsing stays
-            // linear in the input length.
-            b' ' => i - start >= MAX_SENTENCE_BYTES,
-            _ => false,
-        };
-        if split_after {
-            out.push((start, i + 1));
-            start = i + 1;
-        }
-        i += 1;
-    }
-    if start < b.len() {
-        out.push((start, b.len()));
-    }
-    out
-}
-
-fn is_abbreviation(b: &[u8], dot: usize) -> bool {
-    let mut s = dot;
-    while s > 0 && (b[s - 1].is_ascii_alphabetic() || b[s - 1] == b'.') {
-        s -= 1;
-    }
-    matches!(&b[s..dot], b"e.g" | b"i.e" | b"approx" | b"dr" | b"vs" | b"mr" | b"mrs" | b"ms" | b"fig" | b"cf" | b"etc" | b"ca")
-}
-
-/// A line break ends a sentence unless the text just wraps: it does when the previous line
-/// ends in ':' or is blank, or the next line starts with a capital, a digit or a bullet.
-fn newline_ends_sentence(b: &[u8], src: &[u8], norm: &Normalized, i: usize) -> bool {
-    let mut p = i;
-    while p > 0 && b[p - 1] == b' ' {
-        p -= 1;
-    }
-    if p == 0 || b[p - 1] == b'\n' {
-        return true;
-    }
-    let prev = b[p - 1];
-    if prev == b',' {
-        return false;
-    }
-    let mut n = i + 1;
-    while n < b.len() && b[n] == b' ' {
-        n += 1;
-    }
-    if n >= b.len() || b[n] == b'\n' {
-        return true;
-    }
-    let nb = b[n];
-    let bullet = matches!(nb, b'-' | b'*' | b'#' | b'>')
-        || (nb.is_ascii_digit() && matches!(b.get(n + 1), Some(b'.') | Some(b')')));
-    let so = norm.src_offset(n);
-    let upper = src.get(so).is_some_and(|c| c.is_ascii_uppercase() || *c >= 0x80);
-    bullet || upper
 }

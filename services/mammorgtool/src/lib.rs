@@ -1,15 +1,20 @@
 //! mammorgtool: a fast, deterministic, explainable parser of free-text mammography reports
-//! (English) into structured BI-RADS data, the official MammoRGTool output shape for
+//! (English and Chinese) into structured BI-RADS data, the official MammoRGTool output shape for
 //! compatibility, and the clinical-efficacy and NLG metrics of the MammoRG paper.
 //!
-//! Pipeline per report: [`normalize`] (one lower-cased copy with an offset map) → one
-//! Aho-Corasick pass of the [`lexicon`] → [`doc`] (sections, sentences, clauses) → extractors
-//! with ConText-style [`context`] rules → [`resolve`] (per-breast combination by clinical
-//! severity, conflicts, confidence) → [`ParsedReport`].
+//! Pipeline per report: language detection ([`lang`]: the lexicon and a few scope settings
+//! are chosen by language, the rules are shared) → [`normalize`] (one lower-cased copy with an
+//! offset map) → one Aho-Corasick pass of the [`lexicon`] → [`doc`] (sections, sentences,
+//! clauses) → extractors with ConText-style [`context`] rules → [`resolve`] (per-breast
+//! combination by clinical severity, conflicts, confidence) → [`ParsedReport`].
 //!
 //! ```
 //! let r = mammorgtool::parse("IMPRESSION: Right breast BI-RADS 4B. Left breast BI-RADS 2.");
 //! assert_eq!(r.report.birads.overall.map(|b| b.code()), Some("4B"));
+//!
+//! let r = mammorgtool::parse("诊断意见：右乳外上象限肿块，BI-RADS 4B类；左乳BI-RADS 2类。");
+//! assert_eq!(r.language, "zh");
+//! assert_eq!(r.report.birads.left.map(|b| b.code()), Some("2"));
 //! ```
 
 pub mod cli;
@@ -17,6 +22,7 @@ pub mod cli_args;
 mod context;
 mod doc;
 mod extract;
+mod lang;
 mod lexicon;
 pub mod metrics;
 mod normalize;
@@ -30,11 +36,12 @@ pub use lexicon::LexiconError;
 pub use report::{Confidence, Evidence, ParsedReport, Warning, WarningCode};
 
 use doc::Doc;
+use lang::Lang;
 use lexicon::Lexicon;
 use normalize::Normalized;
 
 /// Version of the parser's rules and lexicon, stored next to every parsed result.
-pub const PARSER_VERSION: &str = concat!("mammorgtool-", env!("CARGO_PKG_VERSION"), "+lex.1");
+pub const PARSER_VERSION: &str = concat!("mammorgtool-", env!("CARGO_PKG_VERSION"), "+lex.2");
 
 /// Default maximum report length in bytes. Real reports are 0.3-5 kB; anything far longer
 /// is a concatenation or garbage and is refused rather than parsed slowly.
@@ -63,10 +70,12 @@ pub struct ParseStats {
     pub work: u64,
 }
 
-/// A parser holding the compiled lexicon. Build once, share freely (`Send + Sync`).
+/// A parser holding the compiled lexicons. Build once, share freely (`Send + Sync`).
 #[derive(Debug)]
 pub struct Parser {
     lexicon: Lexicon,
+    /// The Chinese lexicon, compiled on the first Chinese report.
+    zh: OnceLock<Option<Lexicon>>,
     config: ParserConfig,
 }
 
@@ -76,7 +85,7 @@ impl Parser {
     }
 
     pub fn with_config(config: ParserConfig) -> Result<Parser, LexiconError> {
-        Ok(Parser { lexicon: Lexicon::new()?, config })
+        Ok(Parser { lexicon: Lexicon::new()?, zh: OnceLock::new(), config })
     }
 
     pub fn config(&self) -> &ParserConfig {
@@ -121,25 +130,32 @@ impl Parser {
             out.warnings.push(Warning { code: WarningCode::EmptyReport, message: "empty report".into(), span: None });
             return (out, stats);
         }
-        // Byte counts: ASCII letters and visible bytes; CJK only needs a char pass when the
-        // text is not ASCII.
+        let mut lang = Lang::detect(text);
         let letters = text.bytes().filter(u8::is_ascii_alphabetic).count();
         let visible = text.bytes().filter(|b| !b.is_ascii_whitespace()).count();
-        let cjk = if text.is_ascii() { 0 } else { text.chars().filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c)).count() };
-        if cjk > letters {
-            out.language = "zh".into();
-            out.warnings.push(Warning {
-                code: WarningCode::UnsupportedLanguage,
-                message: "Chinese text: only English rules exist yet".into(),
-                span: None,
-            });
-        } else if visible > 0 && letters * 3 < visible {
+        if lang == Lang::En && visible > 0 && letters * 3 < visible {
             out.warnings.push(Warning { code: WarningCode::Unreadable, message: "few letters; text looks garbled".into(), span: None });
         }
+        let lexicon = match lang {
+            Lang::En => &self.lexicon,
+            Lang::Zh => match self.zh.get_or_init(|| Lexicon::for_lang(Lang::Zh).ok()) {
+                Some(zh) => zh,
+                None => {
+                    out.warnings.push(Warning {
+                        code: WarningCode::UnsupportedLanguage,
+                        message: "Chinese lexicon failed to build; English rules used".into(),
+                        span: None,
+                    });
+                    lang = Lang::En;
+                    &self.lexicon
+                }
+            },
+        };
+        out.language = lang.code().into();
 
         let norm = Normalized::new(text);
-        let hits = self.lexicon.scan(&norm.text);
-        let doc = Doc::new(text, norm, hits);
+        let hits = lexicon.scan(&norm.text);
+        let doc = Doc::new(text, norm, hits, lang);
         let assess = extract::assess::extract(&doc);
         let raw = extract::findings::extract(&doc);
         let rec = extract::recommend::extract(&doc);

@@ -3,7 +3,8 @@
 //! Every later stage works on one normalised copy of the report: ASCII lower case, one space
 //! for each run of horizontal whitespace, hyphens and slashes between word characters turned
 //! into spaces ("Bi-Rads", "BI/RADS", "follow-up" all read as two words), typographic quotes and
-//! dashes folded to ASCII, full-width and Roman-numeral code points spelled in ASCII. The lexicon
+//! dashes folded to ASCII, full-width and Roman-numeral code points spelled in ASCII, the
+//! Chinese full stop 。 read as ". " and 【header】 as "header:". The lexicon
 //! is then written once, in that normal form, instead of listing every spelling. Each normalised
 //! byte remembers the source byte it came from, so evidence spans point into the original text.
 
@@ -28,6 +29,11 @@ impl Normalized {
         let bytes = src.as_bytes();
         let mut chars = src.char_indices().peekable();
         while let Some((i, c)) = chars.next() {
+            // Full-width ASCII forms (ＢＩ－ＲＡＤＳ, ４Ａ, ：，；) read as their ASCII twins.
+            let c = match c {
+                '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xff01 + 0x21).unwrap_or(c),
+                c => c,
+            };
             match c {
                 '\r' => {
                     // "\r\n" becomes one newline; a lone "\r" is a newline too.
@@ -58,7 +64,16 @@ impl Normalized {
                 }
                 '\u{2018}' | '\u{2019}' | '\u{2032}' | '`' => out.push(b'\'', i),
                 '\u{201c}' | '\u{201d}' => out.push(b'"', i),
-                '\u{00d7}' => out.push(b'x', i),
+                '\u{00d7}' => {
+                    // "12mm×10mm": a spaced "x" keeps "mm" a word before it.
+                    if !matches!(out.last(), Some(b' ') | Some(b'\n') | None) {
+                        out.push(b' ', i);
+                    }
+                    out.push(b'x', i);
+                    if chars.peek().is_some_and(|(_, n)| !n.is_whitespace()) {
+                        out.push(b' ', i);
+                    }
+                }
                 '\u{2160}'..='\u{216b}' | '\u{2170}'..='\u{217b}' => {
                     // Roman numerals as single code points: Ⅰ..Ⅻ and ⅰ..ⅻ.
                     const ROMAN: [&str; 12] =
@@ -69,11 +84,22 @@ impl Normalized {
                         out.push(b, i);
                     }
                 }
-                '\u{ff01}'..='\u{ff5e}' => {
-                    // Full-width ASCII forms.
-                    let ascii = (c as u32 - 0xff01 + 0x21) as u8;
-                    out.push(ascii.to_ascii_lowercase(), i);
+                '\u{3002}' => {
+                    // The Chinese full stop ends a sentence even with no space after it.
+                    out.push(b'.', i);
+                    if let Some(&(n, next)) = chars.peek() {
+                        if !next.is_whitespace() {
+                            out.push(b' ', n);
+                        }
+                    }
                 }
+                // 【检查所见】 is a header like "检查所见：".
+                '\u{3010}' => {
+                    if !matches!(out.last(), Some(b' ') | Some(b'\n') | None) {
+                        out.push(b' ', i);
+                    }
+                }
+                '\u{3011}' => out.push(b':', i),
                 c if c.is_ascii() => out.push((c as u8).to_ascii_lowercase(), i),
                 c => {
                     let mut buf = [0u8; 4];
@@ -106,5 +132,31 @@ impl Normalized {
     /// Source byte offset of a normalised byte offset (`pos == len` allowed).
     pub fn src_offset(&self, pos: usize) -> usize {
         self.map.get(pos).copied().unwrap_or_else(|| self.map.last().copied().unwrap_or(0)) as usize
+    }
+}
+
+/// CJK ideographs, CJK punctuation and the full-width forms not folded to ASCII.
+pub(crate) fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{2e80}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' | '\u{fe30}'..='\u{fe4f}' | '\u{ff00}'..='\u{ffef}' | '\u{20000}'..='\u{2ffff}')
+        && !matches!(c, '\u{ff01}'..='\u{ff5e}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_punctuation_and_full_width_forms() {
+        let n = Normalized::new("诊断意见：ＢＩ－ＲＡＤＳ ４Ａ类。左乳");
+        assert_eq!(n.text, "诊断意见:bi rads 4a类. 左乳");
+        assert_eq!(Normalized::new("约12mm×10mm").text, "约12mm x 10mm");
+        let n = Normalized::new("【检查所见】双乳");
+        assert_eq!(n.text, "检查所见:双乳");
+        // Every normalised byte maps to a char boundary of the source.
+        let src = "右乳。BI-RADS：3类；";
+        let n = Normalized::new(src);
+        for k in 0..=n.text.len() {
+            assert!(src.is_char_boundary(n.src_offset(k)));
+        }
     }
 }

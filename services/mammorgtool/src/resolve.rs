@@ -309,6 +309,14 @@ fn merge_findings(
         f.status != FindingStatus::Uncertain
             || !asserted.iter().any(|(t, s)| *t == f.finding_type && (*s == f.side || f.side.is_none()))
     });
+    // "Right … nodule; left … nodule. Impression: bilateral nodules": the bilateral mention
+    // sums up the two sided ones.
+    let sided: Vec<(FindingType, FindingStatus, Side)> =
+        out.iter().filter_map(|(f, _)| f.side.filter(|s| *s != Side::Bilateral).map(|s| (f.finding_type, f.status, s))).collect();
+    out.retain(|(f, _)| {
+        let both = |side| sided.contains(&(f.finding_type, f.status, side));
+        f.side != Some(Side::Bilateral) || !(both(Side::Left) && both(Side::Right))
+    });
     // Spans are attached by the caller once mapped to characters.
     out.into_iter().map(|(mut f, span)| {
         f.span = Some([span.0, span.1]);

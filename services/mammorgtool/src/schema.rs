@@ -3,7 +3,9 @@
 //! (POS/NEG/UNC/BLA), plus (finding, relation, object) triples over the official value sets.
 //!
 //! Conventions of the conversion (documented because MammoRGTool reads Chinese text and we
-//! map from English):
+//! map from the structured report, whose identifiers are English whatever the report's
+//! language; a Chinese report's descriptors come back as the official terms, e.g.
+//! 毛刺 → spiculated → 毛刺影):
 //! - a side's value is its own, else the exam value (density always; BI-RADS only when
 //!   neither side has one);
 //! - a bare "4" has no official class and becomes BLA, as in MammoRGTool;

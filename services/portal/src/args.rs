@@ -30,6 +30,12 @@ pub struct PortalArgs {
     /// Longest free-text report a read may carry, in bytes.
     #[arg(long, env = "MAMMOFLOW_MAX_READ_TEXT_BYTES", default_value_t = 20_000)]
     pub max_read_text_bytes: usize,
+    /// Seconds between drift checks (the `mammoflow_audit_drift_*` gauges); 0 turns the watch off.
+    #[arg(long, env = "MAMMOFLOW_DRIFT_CHECK_SECS", default_value_t = 900)]
+    pub drift_check_secs: u64,
+    /// Exam days the drift check looks back over (its first quarter is the reference).
+    #[arg(long, env = "MAMMOFLOW_DRIFT_WINDOW_DAYS", default_value_t = 90)]
+    pub drift_window_days: u64,
 }
 
 impl Default for PortalArgs {
@@ -43,6 +49,8 @@ impl Default for PortalArgs {
             trust_forwarded_for: false,
             secure_cookies: false,
             max_read_text_bytes: 20_000,
+            drift_check_secs: 900,
+            drift_window_days: 90,
         }
     }
 }

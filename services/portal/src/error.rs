@@ -107,6 +107,17 @@ impl From<WorklistError> for PortalError {
     }
 }
 
+impl From<mammoflow_reports::ReportError> for PortalError {
+    fn from(e: mammoflow_reports::ReportError) -> Self {
+        use mammoflow_reports::ReportError;
+        match e {
+            ReportError::Store(e) => e.into(),
+            ReportError::Invalid(message) => PortalError::invalid("from", message),
+            ReportError::Render(e) => e.into(),
+        }
+    }
+}
+
 impl From<askama::Error> for PortalError {
     fn from(e: askama::Error) -> Self {
         PortalError::internal(format!("rendering a template: {e}"))

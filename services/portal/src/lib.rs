@@ -15,9 +15,9 @@ pub mod error;
 mod highlight;
 pub mod metrics;
 mod pages;
+mod report_query;
 pub mod state;
 mod study_view;
-mod svg;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -72,6 +72,11 @@ pub async fn spawn_portal(
     let listener = tokio::net::TcpListener::bind(args.addr).await.map_err(|source| StartError::Listen { addr: args.addr, source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Listen { addr: args.addr, source })?;
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let drift = (args.drift_check_secs > 0).then(|| {
+        let every = Duration::from_secs(args.drift_check_secs);
+        let metrics = state.metrics.drift.clone();
+        tokio::spawn(mammoflow_reports::watch_drift(state.pool.clone(), metrics, every, args.drift_window_days, shutdown.clone()))
+    });
     let purge = tokio::spawn(purge_sessions(state, shutdown.clone()));
     let task = tokio::spawn(async move {
         let served = axum::serve(listener, app).with_graceful_shutdown(shutdown.cancelled_owned()).await;
@@ -79,6 +84,9 @@ pub async fn spawn_portal(
             tracing::error!(%error, "portal server stopped");
         }
         purge.abort();
+        if let Some(drift) = drift {
+            drift.abort();
+        }
     });
     Ok((addr, task))
 }

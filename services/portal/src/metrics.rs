@@ -5,6 +5,7 @@ use std::time::Instant;
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
+use mammoflow_reports::DriftMetrics;
 use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
 
 use crate::state::AppState;
@@ -16,6 +17,8 @@ pub struct PortalMetrics {
     pub request_seconds: HistogramVec,
     /// Sign-ins by outcome: `ok`, `wrong_password`, `rate_limited`.
     pub signins: IntCounterVec,
+    /// The drift watch's gauges (the portal runs the watch).
+    pub drift: DriftMetrics,
 }
 
 impl PortalMetrics {
@@ -39,7 +42,8 @@ impl PortalMetrics {
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(request_seconds.clone()))?;
         registry.register(Box::new(signins.clone()))?;
-        Ok(PortalMetrics { requests, request_seconds, signins })
+        let drift = DriftMetrics::register(registry)?;
+        Ok(PortalMetrics { requests, request_seconds, signins, drift })
     }
 }
 

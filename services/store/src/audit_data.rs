@@ -1,7 +1,8 @@
-//! What the audit needs of each study, in one row: the champion AI report's parsed assessment,
-//! the final read, and the outcomes.
+//! What the audit needs of each study, in one row: the champion AI report's parsed assessment
+//! (or one named model's, shadow reports included, to audit a challenger), the final read, and
+//! the outcomes.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use mammoflow_audit::{Outcome, ScreeningExam, Strata};
 use mammoflow_domain::{BiRads, Density, StructuredReport};
 use sqlx::types::Json;
@@ -14,12 +15,19 @@ use crate::{PgPool, StoreError};
 pub struct ExamRecord {
     pub study_uid: String,
     pub stored_at: DateTime<Utc>,
+    /// The exam's day: DICOM StudyDate, else the (UTC) day it was stored. Windows and periods
+    /// of the audit count by it.
+    pub exam_date: NaiveDate,
     pub site: String,
     pub manufacturer: Option<String>,
     pub device_model: Option<String>,
+    /// DICOM SoftwareVersions as stored (backslash-separated when multi-valued): reports mark
+    /// the day a device's software changed, since that shifts AI scores.
+    pub software_versions: Option<String>,
     /// DICOM age string (`052Y`).
     pub patient_age: Option<String>,
-    /// The newest champion (non-shadow) report's model and its newest parse.
+    /// The newest champion (non-shadow) report's model and its newest parse; with a model named,
+    /// that model's report.
     pub model_version: Option<String>,
     pub parser_version: Option<String>,
     pub ai_structured: Option<Json<StructuredReport>>,
@@ -33,14 +41,16 @@ pub struct ExamRecord {
     pub outcome: Option<String>,
 }
 
-/// Every study stored in `[from, to)`, oldest first.
+/// Every study whose exam day lies in `[from, to)`, oldest first. `model`: audit that model
+/// version's reports (a challenger's shadow reports included) instead of the champion's.
 pub async fn exam_records(
     pool: &PgPool,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
+    from: NaiveDate,
+    to: NaiveDate,
+    model: Option<&str>,
 ) -> Result<Vec<ExamRecord>, StoreError> {
     sqlx::query_as(
-        "SELECT s.study_uid, s.created_at AS stored_at, s.site, s.manufacturer, s.model AS device_model,
+        "SELECT s.study_uid, s.created_at AS stored_at, ex.exam_date, s.site, s.manufacturer, s.model AS device_model, s.software_versions,
                 s.patient_age, ai.model_version, pr.parser_version, pr.structured AS ai_structured,
                 rd.reader, rd.birads_right AS reader_birads_right, rd.birads_left AS reader_birads_left,
                 rd.density AS reader_density,
@@ -50,8 +60,11 @@ pub async fn exam_records(
                              WHEN count(*) > 0 THEN 'benign' END
                  FROM outcomes o WHERE o.study_uid = s.study_uid) AS outcome
          FROM studies s
+         CROSS JOIN LATERAL (SELECT COALESCE(s.study_date, (s.created_at AT TIME ZONE 'UTC')::date)
+                             AS exam_date) ex
          LEFT JOIN LATERAL (SELECT a.id, a.model_version FROM ai_reports a
-                            WHERE a.study_uid = s.study_uid AND NOT a.shadow
+                            WHERE a.study_uid = s.study_uid
+                              AND CASE WHEN $3::text IS NULL THEN NOT a.shadow ELSE a.model_version = $3 END
                             ORDER BY a.generated_at DESC, a.id DESC LIMIT 1) ai ON true
          LEFT JOIN LATERAL (SELECT p.parser_version, p.structured FROM parsed_reports p
                             WHERE p.ai_report_id = ai.id
@@ -60,11 +73,13 @@ pub async fn exam_records(
                             WHERE r.study_uid = s.study_uid
                             ORDER BY (r.role = 'arbitration') DESC, r.submitted_at DESC, r.id DESC
                             LIMIT 1) rd ON true
-         WHERE s.created_at >= $1 AND s.created_at < $2
-         ORDER BY s.created_at, s.study_uid",
+         WHERE COALESCE(s.study_date, (s.created_at AT TIME ZONE 'UTC')::date) >= $1
+           AND COALESCE(s.study_date, (s.created_at AT TIME ZONE 'UTC')::date) < $2
+         ORDER BY ex.exam_date, s.created_at, s.study_uid",
     )
     .bind(from)
     .bind(to)
+    .bind(model)
     .fetch_all(pool)
     .await
     .op("audit_data.exam_records")
@@ -73,6 +88,11 @@ pub async fn exam_records(
 /// One stored study as the audit sees it. The reader's recommendation is not a form field yet,
 /// so a biopsy counts as recommended when the final read is BI-RADS 4 or 5 (the atlas's rule).
 impl ExamRecord {
+    /// Midnight (UTC) of the exam's day: where the study sits on the audit's time axis.
+    pub fn exam_start(&self) -> DateTime<Utc> {
+        self.exam_date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+    }
+
     /// The record as the audit library sees it: the exam (reader, AI, biopsy, outcome) and its strata.
     pub fn exam_and_strata(&self) -> (ScreeningExam, Strata) {
         let r = self;
@@ -101,7 +121,7 @@ impl ExamRecord {
             .and_then(|d| d.parse::<Density>().ok())
             .or_else(|| ai_report.and_then(|s| s.density.overall.or(s.density.left).or(s.density.right)));
         let strata = Strata {
-            at: Some(r.stored_at),
+            at: Some(r.exam_start()),
             site: Some(r.site.clone()),
             manufacturer: r.manufacturer.clone(),
             device_model: r.device_model.clone(),

@@ -111,21 +111,42 @@ fn structured_json(op: &'static str, report: &StructuredReport) -> Result<serde_
     serde_json::to_value(report).map_err(|source| StoreError::Json { op, source })
 }
 
-/// Stores the parse of the champion report that `model_version` wrote for `study_uid`, in the
-/// caller's transaction. The report is looked up in the same statement, so there is no window
-/// between finding it and referencing it.
+/// Stores the parse of the announced (non-shadow) report that `model_version` wrote for
+/// `study_uid`, in the caller's transaction. The report is looked up in the same statement, so
+/// there is no window between finding it and referencing it.
 pub async fn insert_for_ai_report(
     tx: &mut Tx<'_>,
     study_uid: &str,
     model_version: &str,
     parse: &NewParse<'_>,
 ) -> Result<AiParseInsert, StoreError> {
-    let op = "parsed_reports.insert_for_ai_report";
+    insert_for_report(tx, study_uid, model_version, false, parse).await
+}
+
+/// The same for a challenger's shadow report: no event announces it, so whoever stores it
+/// parses it at once, for the audit.
+pub async fn insert_for_shadow_report(
+    tx: &mut Tx<'_>,
+    study_uid: &str,
+    model_version: &str,
+    parse: &NewParse<'_>,
+) -> Result<AiParseInsert, StoreError> {
+    insert_for_report(tx, study_uid, model_version, true, parse).await
+}
+
+async fn insert_for_report(
+    tx: &mut Tx<'_>,
+    study_uid: &str,
+    model_version: &str,
+    shadow: bool,
+    parse: &NewParse<'_>,
+) -> Result<AiParseInsert, StoreError> {
+    let op = "parsed_reports.insert_for_report";
     let structured = structured_json(op, parse.structured)?;
     // One round trip that also tells "no report" from "already parsed": both insert nothing.
     let (ai_report_id, parsed_id): (Option<i64>, Option<i64>) = sqlx::query_as(
         "WITH ai AS (
-             SELECT id FROM ai_reports WHERE study_uid = $1 AND model_version = $2 AND NOT shadow
+             SELECT id FROM ai_reports WHERE study_uid = $1 AND model_version = $2 AND shadow = $7
          ), ins AS (
              INSERT INTO parsed_reports (study_uid, source, ai_report_id, parser_version, structured,
                                          warnings, confidence)
@@ -141,6 +162,7 @@ pub async fn insert_for_ai_report(
     .bind(structured)
     .bind(parse.warnings)
     .bind(parse.confidence)
+    .bind(shadow)
     .fetch_one(&mut **tx)
     .await
     .op_on(op, format_args!("study {study_uid} model {model_version}"))?;

@@ -11,7 +11,7 @@ use crate::error::Context;
 use crate::{PgPool, StoreError, Tx};
 
 const STUDY_COLUMNS: &str = "study_uid, site, patient_key, accession_number, manufacturer, model, \
-    software_versions, patient_age, status, status_reason, problems, correlation_id, \
+    software_versions, patient_age, study_date, status, status_reason, problems, correlation_id, \
     arrived_event_id, created_at, updated_at";
 
 /// Inserts the study and its instances in the caller's transaction. If the study UID already
@@ -25,9 +25,9 @@ pub async fn insert_ingested(
     let uid = study.study_uid.as_str();
     let inserted = sqlx::query(
         "INSERT INTO studies (study_uid, site, patient_key, accession_number, manufacturer, model,
-                              software_versions, patient_age, status, status_reason, problems,
-                              correlation_id, arrived_event_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                              software_versions, patient_age, study_date, status, status_reason,
+                              problems, correlation_id, arrived_event_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
          ON CONFLICT (study_uid) DO NOTHING",
     )
     .bind(uid)
@@ -38,6 +38,7 @@ pub async fn insert_ingested(
     .bind(&study.model)
     .bind(&study.software_versions)
     .bind(&study.patient_age)
+    .bind(study.study_date)
     .bind(study.status.as_str())
     .bind(&study.status_reason)
     .bind(&study.problems)

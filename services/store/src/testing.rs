@@ -13,6 +13,7 @@ pub fn study(uid: &str, status: StudyStatus) -> NewStudy {
         manufacturer: None,
         model: None,
         software_versions: None,
+        study_date: None,
         patient_age: None,
         status,
         status_reason: None,

@@ -18,6 +18,7 @@ fn study(uid: &str, status: StudyStatus, reason: Option<&str>) -> NewStudy {
         model: Some("Phantom 1".into()),
         software_versions: Some("1.0\\2.1".into()),
         patient_age: Some("052Y".into()),
+        study_date: chrono::NaiveDate::from_ymd_opt(2026, 3, 14),
         status,
         status_reason: reason.map(str::to_string),
         problems: json!([]),
@@ -89,6 +90,7 @@ async fn insert_ingested_twice_stores_one_study() {
     assert_eq!(row.site, "site-a");
     assert_eq!(row.arrived_event_id, first.arrived_event_id);
     assert_eq!(row.software_versions.as_deref(), Some("1.0\\2.1"));
+    assert_eq!(row.study_date, chrono::NaiveDate::from_ymd_opt(2026, 3, 14));
     assert_eq!(studies::list(pool, 10).await.unwrap().len(), 1);
 
     let stored = studies::instances(pool, "1.2.826.0.1.1").await.unwrap();

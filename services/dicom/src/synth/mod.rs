@@ -10,6 +10,7 @@ mod truth;
 pub use instance::dicom_object;
 pub use phantom::PhantomImage;
 
+use chrono::{Days, NaiveDate};
 use mammoflow_domain::{DicomUid, StructuredReport, View};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -47,6 +48,18 @@ pub struct SimulationOptions {
     pub enrich_abnormal: bool,
     pub site: String,
     pub devices: Vec<DeviceProfile>,
+    /// StudyDate of study 0; study `i` is dated `i` days later (one exam a day per run).
+    pub start_date: NaiveDate,
+    /// From this study index on, every study comes from this device instead (a site replacing
+    /// its unit or a vendor update: what the audit's input-drift alarm must notice).
+    pub device_switch: Option<DeviceSwitch>,
+}
+
+/// A site's device replaced midway through a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceSwitch {
+    pub from_index: u64,
+    pub device: DeviceProfile,
 }
 
 impl Default for SimulationOptions {
@@ -68,6 +81,8 @@ impl Default for SimulationOptions {
             enrich_abnormal: false,
             site: "SIM-SITE-A".into(),
             devices: vec![device("SYNTH-DM 12", "SIMST01", "SIM0001", 12), device("SYNTH-DM 14", "SIMST02", "SIM0002", 14)],
+            start_date: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or_default(),
+            device_switch: None,
         }
     }
 }
@@ -86,7 +101,8 @@ impl SimulationOptions {
         if self.devices.is_empty() {
             return bad("no device profiles".into());
         }
-        if let Some(d) = self.devices.iter().find(|d| !(8..=16).contains(&d.bits_stored)) {
+        let switched = self.device_switch.as_ref().map(|s| &s.device);
+        if let Some(d) = self.devices.iter().chain(switched).find(|d| !(8..=16).contains(&d.bits_stored)) {
             return bad(format!("device {} has BitsStored {}", d.model, d.bits_stored));
         }
         if self.site.is_empty() || self.site.len() > 64 {
@@ -203,17 +219,19 @@ fn uuid_uid(rng: &mut ChaCha8Rng) -> DicomUid {
     DicomUid::new(format!("2.25.{v}")).unwrap_or_else(|_| unreachable!("2.25.<u128> is a valid UID"))
 }
 
-/// Day `n` (0-based) of 2025 as YYYYMMDD.
-fn date_2025(n: u64) -> String {
-    const DAYS: [u64; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    let mut day = n % 365;
-    for (m, len) in DAYS.iter().enumerate() {
-        if day < *len {
-            return format!("2025{:02}{:02}", m + 1, day + 1);
-        }
-        day -= len;
+/// StudyDate (YYYYMMDD) of study `index`: `index` days after the run's start date.
+fn study_date(opts: &SimulationOptions, index: u64) -> String {
+    opts.start_date.checked_add_days(Days::new(index)).unwrap_or(NaiveDate::MAX).format("%Y%m%d").to_string()
+}
+
+/// The device study `index` was acquired on: the switched-to device once the switch happened,
+/// else one of the site's devices drawn from the study's id stream.
+fn device_for(opts: &SimulationOptions, index: u64, r: &mut ChaCha8Rng) -> DeviceProfile {
+    let drawn = opts.devices[r.random_range(0..opts.devices.len())].clone();
+    match &opts.device_switch {
+        Some(switch) if index >= switch.from_index => switch.device.clone(),
+        _ => drawn,
     }
-    "20251231".into()
 }
 
 fn study_ids(opts: &SimulationOptions, index: u64) -> StudyIds {
@@ -237,10 +255,10 @@ fn study_ids(opts: &SimulationOptions, index: u64) -> StudyIds {
         patient_key: format!("PK{key:016X}"),
         patient_name: format!("PHANTOM^{:04}", index + 1),
         patient_age: r.random_range(40..75),
-        study_date: date_2025(index),
+        study_date: study_date(opts, index),
         study_time: format!("{:02}{:02}00", minutes / 60, minutes % 60),
         site: opts.site.clone(),
-        device: opts.devices[r.random_range(0..opts.devices.len())].clone(),
+        device: device_for(opts, index, &mut r),
     }
 }
 

@@ -1,15 +1,14 @@
 //! `mammoflow audit`: program metrics (reader, AI, reader + AI) and AI-vs-reader agreement per
-//! cell of the chosen dimensions, from the studies stored in a window.
+//! cell of the chosen dimensions, from the studies stored in a window. The figures come from
+//! `mammoflow-reports` (shared with the portal); this file only parses arguments and prints.
+
+use std::path::PathBuf;
 
 use anyhow::Context;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
-use mammoflow_audit::{
-    agreement, compute_by, key_of, program_metrics, AgreementOptions, Cell, Dimension, Figure, MinVolume,
-    ScreeningExam, Strata,
-};
-use mammoflow_domain::BiRads;
-use mammoflow_store::audit_data::{exam_records, ExamRecord};
+use mammoflow_audit::{Cell, Dimension, Figure};
+use mammoflow_reports::{build_audit, render_audit_html, AuditReport, AuditRequest};
 use serde_json::json;
 
 #[derive(Debug, Clone, Args)]
@@ -31,6 +30,13 @@ pub struct AuditArgs {
     pub program: Program,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Audit this model version's reports (a challenger's shadow reports from `mammoflow
+    /// replay` included) instead of the champion's.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Write the output to this file instead of stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: String,
 }
@@ -44,54 +50,105 @@ pub enum Program {
     Eu,
 }
 
+impl From<Program> for mammoflow_reports::Program {
+    fn from(p: Program) -> Self {
+        match p {
+            Program::Us => mammoflow_reports::Program::Us,
+            Program::Eu => mammoflow_reports::Program::Eu,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Format {
     Table,
     Json,
+    /// A standalone printable HTML document with charts.
+    Html,
 }
 
 pub async fn run(args: AuditArgs) -> anyhow::Result<()> {
     let pool = mammoflow_store::connect(&args.database_url, 2).await.context("connecting to Postgres")?;
-    let day = |d: NaiveDate| -> DateTime<Utc> { d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc() };
-    let records = exam_records(&pool, day(args.from), day(args.to)).await?;
-    let (definition, bench) = mammoflow_audit::program_rules(matches!(args.program, Program::Eu));
-    let exams: Vec<(ScreeningExam, Strata)> = records.iter().map(ExamRecord::exam_and_strata).collect();
-    let cells = compute_by(&exams, |(_, s)| key_of(&args.by, s), MinVolume(args.min_volume.max(1)), |cell| {
-        let screening: Vec<ScreeningExam> = cell.iter().map(|(e, _)| e.clone()).collect();
-        let pairs: Vec<(BiRads, BiRads)> = cell.iter().filter_map(|(e, _)| Some((e.reader?, e.ai?))).collect();
-        let options = AgreementOptions { collapse_4: true, ..AgreementOptions::default() };
-        (cell.len(), program_metrics(&screening, &definition, &bench), agreement(&pairs, &definition, &options))
-    });
-    match args.format {
-        Format::Json => {
-            let out: Vec<_> = cells
-                .iter()
-                .map(|(key, cell)| match cell {
-                    Cell::Figures((n, program, agree)) => json!({"cell": key, "studies": n, "program": program, "agreement": agree}),
-                    Cell::TooFew { n, min } => json!({"cell": key, "too_few": {"n": n, "min": min}}),
-                })
-                .collect();
-            println!("{}", serde_json::to_string_pretty(&json!({"from": args.from, "to": args.to, "studies": records.len(), "cells": out}))?);
-        }
-        Format::Table => {
-            println!("{} studies stored {} to {} ({}), by {:?}", records.len(), args.from, args.to, definition.name, args.by);
-            println!("{:<32} {:>6}  {:>13} {:>13} {:>10} {:>8} {:>8} {:>10}", "cell", "n", "recall reader", "recall AI", "CDR/1000", "PPV1", "sens.", "kappa rec.");
-            for (key, cell) in &cells {
-                let name = if key.is_empty() { "all".to_string() } else { key.join(" / ") };
-                match cell {
-                    Cell::TooFew { n, min } => println!("{name:<32} {n:>6}  too few (minimum {min})"),
-                    Cell::Figures((n, p, a)) => println!(
-                        "{name:<32} {n:>6}  {:>13} {:>13} {:>10} {:>8} {:>8} {:>10}",
-                        pct(&p.reader.recall_rate), pct(&p.ai.recall_rate),
-                        value(&p.reader.cancer_detection_per_1000), pct(&p.reader.ppv1), pct(&p.reader.sensitivity),
-                        a.kappa_recall.value.map_or("-".into(), |k| format!("{k:.2}")),
-                    ),
-                }
-            }
-            println!("(- : undefined for this cell, e.g. no outcomes yet; --format json gives reasons, intervals and bands)");
+    let request = AuditRequest {
+        from: args.from,
+        to: args.to,
+        by: args.by.clone(),
+        min_volume: args.min_volume,
+        program: args.program.into(),
+        model: args.model.clone(),
+    };
+    let report = build_audit(&pool, &request).await?;
+    let text = match args.format {
+        Format::Json => serde_json::to_string_pretty(&as_json(&report))? + "\n",
+        Format::Table => table(&report),
+        Format::Html => render_audit_html(&report)?,
+    };
+    write_out(args.out.as_deref(), &text)
+}
+
+/// Stdout, or the file when one is named.
+pub fn write_out(out: Option<&std::path::Path>, text: &str) -> anyhow::Result<()> {
+    match out {
+        Some(path) => std::fs::write(path, text).with_context(|| format!("writing {}", path.display())),
+        None => {
+            print!("{text}");
+            Ok(())
         }
     }
-    Ok(())
+}
+
+/// The JSON of earlier versions (from, to, studies, cells) plus the trend, drift and changes.
+fn as_json(r: &AuditReport) -> serde_json::Value {
+    let cells: Vec<_> = r
+        .cells
+        .iter()
+        .map(|c| match &c.cell {
+            Cell::Figures(f) => json!({"cell": c.key, "studies": f.studies, "program": f.program, "agreement": f.agreement}),
+            Cell::TooFew { n, min } => json!({"cell": c.key, "too_few": {"n": n, "min": min}}),
+        })
+        .collect();
+    json!({
+        "from": r.request.from, "to": r.request.to, "studies": r.studies, "cells": cells,
+        "trend": r.trend, "drift": r.drift, "changes": r.changes,
+    })
+}
+
+fn table(r: &AuditReport) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let by: Vec<Dimension> = r.request.by.clone();
+    let model = r.request.model.as_deref().map_or_else(|| "champion".to_string(), |m| format!("model {m}"));
+    let _ = writeln!(s, "{} exams dated {} to {} ({}; AI: {model}), by {:?}", r.studies, r.request.from, r.request.to, r.definition, by);
+    let _ = writeln!(s, "{:<32} {:>6}  {:>13} {:>13} {:>10} {:>8} {:>8} {:>10}", "cell", "n", "recall reader", "recall AI", "CDR/1000", "PPV1", "sens.", "kappa rec.");
+    for c in &r.cells {
+        let name = c.name();
+        let _ = match &c.cell {
+            Cell::TooFew { n, min } => writeln!(s, "{name:<32} {n:>6}  too few (minimum {min})"),
+            Cell::Figures(f) => {
+                let (p, a) = (&f.program, &f.agreement);
+                writeln!(
+                    s,
+                    "{name:<32} {:>6}  {:>13} {:>13} {:>10} {:>8} {:>8} {:>10}",
+                    f.studies,
+                    pct(&p.reader.recall_rate), pct(&p.ai.recall_rate),
+                    value(&p.reader.cancer_detection_per_1000), pct(&p.reader.ppv1), pct(&p.reader.sensitivity),
+                    a.kappa_recall.value.map_or("-".into(), |k| format!("{k:.2}")),
+                )
+            }
+        };
+    }
+    s.push_str("(- : undefined for this cell, e.g. no outcomes yet; --format json gives reasons, intervals and bands)\n");
+    for series in &r.drift.series {
+        for point in series.alarms() {
+            let psi = point.report.as_ref().map_or(f64::NAN, |d| d.psi);
+            let _ = writeln!(s, "DRIFT ALARM {}: {} (n {}, PSI {psi:.3}) against {} to {}",
+                series.title, point.period, point.n, r.drift.reference_from, r.drift.reference_to);
+        }
+    }
+    for change in &r.changes {
+        let _ = writeln!(s, "change {}: {}", change.at.format("%Y-%m-%d"), change.label());
+    }
+    s
 }
 
 fn pct(f: &Figure) -> String {

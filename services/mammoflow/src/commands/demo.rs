@@ -3,7 +3,8 @@ use super::up::{spawn_all, start_portal, UpArgs};
 use anyhow::Context;
 use clap::Args;
 use mammoflow_bus::{Publisher, PublisherOptions};
-use mammoflow_dicom::SimulationOptions;
+use chrono::{Days, NaiveDate, Utc};
+use mammoflow_dicom::{DeviceProfile, DeviceSwitch, SimulationOptions};
 use mammoflow_runtime::{BrokerMode, Platform, Router};
 use mammoflow_store::worklists;
 use mammoflow_telemetry::shutdown_on_signals;
@@ -13,7 +14,8 @@ use std::time::{Duration, Instant};
 pub struct DemoArgs {
     #[command(flatten)]
     pub up: UpArgs,
-    /// Studies to simulate.
+    /// Studies to simulate, split over two sites and dated one exam a day per site up to today;
+    /// the second site replaces its device halfway (the audit's drift alarm shows it).
     #[arg(long, default_value_t = 20)]
     pub studies: usize,
     #[arg(long, default_value_t = 1)]
@@ -35,9 +37,11 @@ pub async fn run(mut args: DemoArgs) -> anyhow::Result<()> {
     args.up.platform.database_url = Some(db.url().to_string());
 
     let out = args.up.platform.data_dir.join("demo").join(db.name());
-    println!("1/4 simulating {} screening studies into {}", args.studies, out.display());
-    let options = SimulationOptions { studies: args.studies, seed: args.seed, ..SimulationOptions::default() };
-    let written = write_studies(options, &out).await?;
+    println!("1/4 simulating {} screening studies at two sites into {}", args.studies, out.display());
+    let mut written = Vec::new();
+    for options in demo_sites(args.studies, args.seed, Utc::now().date_naive()) {
+        written.extend(write_studies(options.clone(), &out.join(options.site.to_lowercase())).await?);
+    }
     let root = std::fs::canonicalize(&out).context("resolving the study folder")?;
     args.up.platform.dicom_roots.push(root);
 
@@ -82,10 +86,13 @@ pub async fn run(mut args: DemoArgs) -> anyhow::Result<()> {
     println!("  database:  psql '{}'   (tables studies, ai_reports, parsed_reports, worklist_items, dead_letters)", db.url());
     println!("  kafka:     {}", platform.bootstrap_servers());
     println!("  metrics:   http://{addr}/metrics   health: http://{addr}/healthz");
+    println!("  reads:     mammoflow simulate-reads --database-url '{}'   (simulated radiologists and", db.url());
+    println!("             outcomes; then the audit shows per-site cells, trends and SIM-SITE-B's device-switch drift alarm)");
 
     let password = demo_accounts(&platform.pool).await?;
     println!();
     println!("portal: http://{portal}/");
+    println!("audit:  http://{portal}/reports/audit?by=site&min_volume=5   (after simulate-reads, below)");
     println!("demo sign-in: demo-radiologist / {password}   (also demo-reader-2, demo-operator, demo-auditor, demo-admin; same password)");
     if !args.exit {
         println!("serving until interrupted (ctrl-c)");
@@ -99,6 +106,27 @@ pub async fn run(mut args: DemoArgs) -> anyhow::Result<()> {
     }
     http.await.context("HTTP task panicked")??;
     Ok(())
+}
+
+/// The demo's two sites: `studies` split between them, one exam a day per site ending on
+/// `today`; the second site's device is replaced by another vendor's unit halfway through.
+fn demo_sites(studies: usize, seed: u64, today: NaiveDate) -> [SimulationOptions; 2] {
+    let per_site = studies.div_ceil(2).max(1);
+    let start_date = today - Days::new(per_site as u64 - 1);
+    let site = |name: &str, seed, studies| SimulationOptions { studies, seed, site: name.into(), start_date, ..SimulationOptions::default() };
+    let replacement = DeviceProfile {
+        manufacturer: "MAMMOFLOW PHANTOM NEXT".into(),
+        model: "SYNTH-DM 16".into(),
+        software_version: "mammoflow-synth 2".into(),
+        station_name: "SIMST03".into(),
+        serial_number: "SIM0003".into(),
+        bits_stored: 16,
+    };
+    let second = SimulationOptions {
+        device_switch: Some(DeviceSwitch { from_index: per_site as u64 / 2, device: replacement }),
+        ..site("SIM-SITE-B", seed.wrapping_add(1), studies.saturating_sub(per_site).max(1))
+    };
+    [site("SIM-SITE-A", seed, per_site), second]
 }
 
 /// Demo accounts, one per role plus a second reader for double reading, sharing one password

@@ -8,6 +8,7 @@ pub mod generate;
 pub mod migrate;
 pub mod outcomes;
 pub mod replay;
+pub mod report;
 pub mod schemas;
 pub mod simulate;
 pub mod simulate_reads;

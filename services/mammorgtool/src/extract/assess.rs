@@ -59,6 +59,7 @@ pub(crate) fn extract(doc: &Doc) -> Assess {
             if h.start < consumed {
                 continue;
             }
+            let before = consumed;
             consumed = h.end;
             match h.term {
                 Term::Birads | Term::CategoryKw => {
@@ -97,6 +98,7 @@ pub(crate) fn extract(doc: &Doc) -> Assess {
                 Term::DensityKw => read_density_at(doc, sent, &h, h.end, false, &mut out, &mut consumed),
                 Term::TypeKw if density_context(doc, sent) => read_density_at(doc, sent, &h, h.end, true, &mut out, &mut consumed),
                 Term::DensityPhrase(d) => push_density(doc, sent, &h, d, None, h.end, Source::Phrase, &mut out),
+                Term::CatSuffix => super::suffix::read(doc, sent, &h, before, &mut out),
                 Term::CatPhrase(b) => phrase(doc, sent, &h, b, &mut out),
                 Term::Desc("benign", _) => phrase(doc, sent, &h, BiRads::Benign, &mut out),
                 Term::NodeNormal if &doc.text()[h.start..h.end] == "normal" => {
@@ -141,7 +143,7 @@ fn handle_category(doc: &Doc, sent: &Sentence, h: &Hit, read: CatRead, end: usiz
     }
 }
 
-fn push_birads(doc: &Doc, sent: &Sentence, h: &Hit, vals: Vec<(BiRads, Option<Side>)>, source: Source, out: &mut Assess) {
+pub(super) fn push_birads(doc: &Doc, sent: &Sentence, h: &Hit, vals: Vec<(BiRads, Option<Side>)>, source: Source, out: &mut Assess) {
     let a = assertion(doc, sent, h);
     if a.hypothetical {
         out.notes.push(Note::new(W::HypotheticalCategory, h.start, h.end, "hypothetical category ignored"));
@@ -165,7 +167,7 @@ fn push_birads(doc: &Doc, sent: &Sentence, h: &Hit, vals: Vec<(BiRads, Option<Si
 }
 
 #[allow(clippy::too_many_arguments)]
-fn push_density(doc: &Doc, sent: &Sentence, h: &Hit, d: Density, side: Option<Side>, end: usize, source: Source, out: &mut Assess) {
+pub(super) fn push_density(doc: &Doc, sent: &Sentence, h: &Hit, d: Density, side: Option<Side>, end: usize, source: Source, out: &mut Assess) {
     let hit = Hit { end, ..*h };
     let a = assertion(doc, sent, &hit);
     if a.hypothetical || a.historical {
@@ -235,7 +237,7 @@ fn density_context(doc: &Doc, sent: &Sentence) -> bool {
         return true;
     }
     let t = &doc.text()[sent.start..sent.end];
-    t.contains("dens") || t.contains("glandular") || t.contains("fatty") || t.contains("composition")
+    doc.lang.density_words().iter().any(|w| t.contains(w))
 }
 
 fn read_category(doc: &Doc, sent: &Sentence, pos: usize) -> (CatRead, usize) {
@@ -251,7 +253,7 @@ fn read_category(doc: &Doc, sent: &Sentence, pos: usize) -> (CatRead, usize) {
                 return (CatRead::DensityFollows(toks[i].start), toks[i].start)
             }
             Tok::Word(w) if side_word(w).is_some() => side = side_word(w),
-            Tok::Word(w) if CAT_FILLER.contains(&w) => {}
+            Tok::Word(w) if CAT_FILLER.contains(&w) || doc.lang.cat_filler(w) => {}
             _ => break,
         }
         end = toks[i].end;
@@ -269,9 +271,21 @@ fn read_category(doc: &Doc, sent: &Sentence, pos: usize) -> (CatRead, usize) {
         };
     };
     end = toks[j - 1].end;
+    // A bare 4 refined in parentheses: "BI-RADS 4 (4B)", "BI-RADS 4类（4B）".
+    let mut first = first;
+    if first == BiRads::Suspicious {
+        let k = j + usize::from(matches!(toks.get(j).map(|t| t.tok), Some(Tok::Word("类"))));
+        if let (Some(Tok::Punct(b'(')), Some((sub, nk))) = (toks.get(k).map(|t| t.tok), value_at(&toks, k + 1)) {
+            if matches!(sub, BiRads::LowSuspicion | BiRads::ModerateSuspicion | BiRads::HighSuspicion) {
+                first = sub;
+                j = nk;
+                end = toks[nk - 1].end;
+            }
+        }
+    }
     // Range ("IV-V", "2-3").
     if let (Some(sep), Some(next)) = (toks.get(j), value_at(&toks, j + 1)) {
-        if matches!(sep.tok, Tok::Punct(b'-' | b'/') | Tok::Word("or" | "to")) {
+        if matches!(sep.tok, Tok::Punct(b'-' | b'/' | b'~') | Tok::Word("or" | "to" | "至" | "或" | "到")) {
             return (CatRead::Range(first, next.0), toks[next.1 - 1].end);
         }
     }
@@ -372,7 +386,7 @@ fn read_density_at(doc: &Doc, sent: &Sentence, h: &Hit, pos: usize, strict: bool
                 return;
             }
             Tok::Word(w) if !strict && side_word(w).is_some() => side = side_word(w),
-            Tok::Word(w) if !strict && DENS_FILLER.contains(&w) => {}
+            Tok::Word(w) if !strict && (DENS_FILLER.contains(&w) || doc.lang.dens_filler(w)) => {}
             _ => break,
         }
         i += 1;

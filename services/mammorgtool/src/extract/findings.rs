@@ -3,8 +3,9 @@
 use mammoflow_domain::{FindingStatus, FindingType, Side};
 
 use super::values::{tokens, Tok};
-use crate::context::{assertion, side_of};
+use crate::context::{assertion, side_in_section, side_of};
 use crate::doc::{Doc, Sentence};
+use crate::lang::Lang;
 use crate::lexicon::{DescClass, Hit, Term};
 
 /// A finding before the final dedup, spans in normalised bytes.
@@ -28,27 +29,32 @@ pub(crate) fn extract(doc: &Doc) -> Vec<RawFinding> {
         let mut claimed = Vec::new();
         for idx in sent.hits.clone() {
             let h = doc.hits[idx];
-            let (ftype, builtin) = match h.term {
-                Term::Finding(t) => (t, None),
-                Term::FindingWith(t, d, _) => (t, Some(d)),
+            let (ftype, builtin, negated_inside) = match h.term {
+                Term::Finding(t) => (t, None, false),
+                Term::FindingWith(t, d, _) => (t, Some(d), false),
+                Term::FindingNeg(t) => (t, None, true),
                 _ => continue,
             };
             let a = assertion(doc, sent, &h);
-            if a.historical && !a.negated {
+            if a.historical && !a.negated && !negated_inside {
                 continue;
             }
             // A finding named in a conditional ("if a cyst is confirmed") is uncertain.
-            let mut status = if a.negated {
+            let mut status = if a.negated || negated_inside {
                 FindingStatus::Negative
             } else if a.uncertain || a.hypothetical {
                 FindingStatus::Uncertain
             } else {
                 FindingStatus::Positive
             };
-            if ftype == FindingType::LymphNode && node_is_normal(doc, sent, &h) {
+            let stated_enlarged = matches!(h.term, Term::FindingWith(_, "enlarged", _));
+            if ftype == FindingType::LymphNode && !stated_enlarged && node_is_normal(doc, sent, &h) {
                 status = FindingStatus::Negative;
             }
-            let side = side_of(doc, sent, &h, &mut claimed, true);
+            let mut side = side_of(doc, sent, &h, &mut claimed, true);
+            if side.is_none() && status != FindingStatus::Negative {
+                side = side_in_section(doc, sent);
+            }
             let (cs, _) = doc.clause(sent, h.start);
             let associated = doc.hits_in(sent, cs, h.start).any(|(_, x)| x.term == Term::Assoc);
             out.push(RawFinding {
@@ -89,7 +95,8 @@ fn attach_modifiers(doc: &Doc, sent: &Sentence, found: &mut [RawFinding]) {
             },
             Term::Unit(tenths) => {
                 let Some((mm, _)) = size_before(text, h.start, tenths) else { continue };
-                let nipple = hits.get(k + 1).is_some_and(|n| n.term == Term::FromNipple && doc.words_between(h.end, n.start) <= 1);
+                let nipple = hits.get(k + 1).is_some_and(|n| n.term == Term::FromNipple && doc.words_between(h.end, n.start) <= 1)
+                    || (doc.lang == Lang::Zh && nipple_distance_zh(doc, hits, k));
                 if nipple {
                     (DescClass::Any, Modifier::Loc(format!("nipple_distance_{}mm", mm.round() as u32)))
                 } else {
@@ -134,6 +141,14 @@ fn attach_modifiers(doc: &Doc, sent: &Sentence, found: &mut [RawFinding]) {
             }
         }
     }
+}
+
+/// 距乳头约3cm: in Chinese the distance follows its cue, with at most 约 and the number
+/// between.
+fn nipple_distance_zh(doc: &Doc, hits: &[Hit], k: usize) -> bool {
+    let Some(prev) = k.checked_sub(1).and_then(|i| hits.get(i)) else { return false };
+    let gap = &doc.text()[prev.end..hits[k].start];
+    prev.term == Term::FromNipple && gap.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | ' ' | '约' | '为'))
 }
 
 enum Modifier {

@@ -5,6 +5,7 @@
 pub(crate) mod assess;
 pub(crate) mod findings;
 pub(crate) mod recommend;
+mod suffix;
 pub(crate) mod values;
 
 use mammoflow_domain::Side;

@@ -39,9 +39,18 @@ pub(crate) fn extract(doc: &Doc) -> Option<RecCand> {
             .is_some_and(|h| matches!(h.term, Term::Rec(_) | Term::FollowUp) && doc.words_between(sent.start, h.start) <= 2)
             && doc.words_between(sent.start, sent.end) <= 10
             && !hits.iter().any(|h| h.term == Term::PosVerb);
-        let rec_context = matches!(sent.section, SectionKind::Recommendation | SectionKind::Impression | SectionKind::Addendum)
-            || opens
-            || hits.iter().any(|h| matches!(h.term, Term::RecVerb | Term::Birads | Term::CategoryKw));
+        let rec_context = if doc.lang.impression_is_rec_context() {
+            matches!(sent.section, SectionKind::Recommendation | SectionKind::Impression | SectionKind::Addendum)
+                || opens
+                || hits.iter().any(|h| matches!(h.term, Term::RecVerb | Term::Birads | Term::CategoryKw))
+        } else {
+            // Chinese: advice follows its verb (…考虑纤维腺瘤，BI-RADS 3类，建议6个月后复查).
+            sent.section == SectionKind::Recommendation || opens
+        };
+        // Chinese: a term counts after a verb (建议…), and 定期复查 / 短期随访 in an impression
+        // are advice by themselves.
+        let verb_led = !doc.lang.impression_is_rec_context();
+        let verb_at = hits.iter().find(|h| h.term == Term::RecVerb).map(|h| h.start);
         let mut here: Vec<RecCand> = Vec::new();
         for h in hits {
             let action = match h.term {
@@ -51,11 +60,18 @@ pub(crate) fn extract(doc: &Doc) -> Option<RecCand> {
             };
             // A follow-up with a stated interval is a recommendation wherever it is written.
             let dated_follow_up = matches!(action, None | Some(R::ShortIntervalFollowUp)) && interval_near(doc, sent, h).is_some();
-            if !rec_context && !dated_follow_up {
+            let after_verb = verb_led && verb_at.is_some_and(|v| v < h.start);
+            let plain_advice = verb_led
+                && matches!(action, None | Some(R::RoutineScreening | R::ShortIntervalFollowUp))
+                && matches!(sent.section, SectionKind::Impression | SectionKind::Addendum);
+            if !(rec_context || dated_follow_up || after_verb || plain_advice) {
                 continue;
             }
             let a = assertion(doc, sent, h);
             if a.negated || a.hypothetical || a.historical {
+                continue;
+            }
+            if verb_led && !after_verb && follow_up_was_done(doc, sent, h) {
                 continue;
             }
             let mut interval = interval_near(doc, sent, h);
@@ -64,6 +80,8 @@ pub(crate) fn extract(doc: &Doc) -> Option<RecCand> {
                 interval = Some(12);
             }
             let action = match (action, interval) {
+                // "Routine follow-up in 6 months" / 定期随访（3-6个月）: the interval decides.
+                (Some(R::RoutineScreening), Some(m)) if m < 12 => R::ShortIntervalFollowUp,
                 (Some(a), _) => a,
                 (None, Some(m)) if m < 12 => R::ShortIntervalFollowUp,
                 (None, Some(_)) => R::RoutineScreening,
@@ -90,6 +108,12 @@ pub(crate) fn extract(doc: &Doc) -> Option<RecCand> {
         }
     }
     best
+}
+
+/// 两年随访稳定 / 随访较前无明显变化: a follow-up next to a "no change" word describes the past.
+fn follow_up_was_done(doc: &Doc, sent: &Sentence, h: &Hit) -> bool {
+    let (from, to) = doc.scope(sent, h.start);
+    doc.hits_in(sent, from, to).any(|(_, x)| x.term == Term::Current)
 }
 
 /// The interval nearest to the action in its sentence: "6 months", "six-month", "annual",

@@ -4,6 +4,8 @@
 
 use mammoflow_domain::{BiRads, Density, Side};
 
+use crate::normalize::is_cjk;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Tok<'t> {
     Word(&'t str),
@@ -46,7 +48,13 @@ pub(crate) fn tokens(text: &str, pos: usize, limit: usize) -> impl Iterator<Item
             }
             Tok::Num(&text[s..i])
         } else if c.is_ascii_alphabetic() || c >= 0x80 {
-            while i < limit && (b[i].is_ascii_alphabetic() || b[i] >= 0x80) {
+            // A CJK character is a word by itself: Chinese has no spaces, so "分类为4A类"
+            // must read as 分 类 为 4 A 类.
+            if let Some(ch) = cjk_at(text, i) {
+                i = (i + ch.len_utf8()).min(b.len());
+                return Some(Token { tok: Tok::Word(&text[s..i]), start: s, end: i });
+            }
+            while i < limit && (b[i].is_ascii_alphabetic() || b[i] >= 0x80) && cjk_at(text, i).is_none() {
                 i += 1;
             }
             // Stop on a char boundary even when a multi-byte char runs into the limit.
@@ -67,6 +75,13 @@ pub(crate) fn tokens(text: &str, pos: usize, limit: usize) -> impl Iterator<Item
         };
         Some(Token { tok, start: s, end: i })
     })
+}
+
+fn cjk_at(text: &str, i: usize) -> Option<char> {
+    if text.as_bytes().get(i).is_none_or(|b| *b < 0x80) || !text.is_char_boundary(i) {
+        return None;
+    }
+    text[i..].chars().next().filter(|c| is_cjk(*c))
 }
 
 pub(crate) fn side_word(w: &str) -> Option<Side> {
@@ -166,6 +181,16 @@ mod tests {
                 Tok::Word("cm"),
                 Tok::Punct(b'.')
             ]
+        );
+    }
+
+    #[test]
+    fn cjk_characters_are_single_words() {
+        let t = "bi rads分类为4a类";
+        let toks: Vec<Tok> = tokens(t, 0, t.len()).map(|t| t.tok).collect();
+        assert_eq!(
+            toks,
+            vec![Tok::Word("bi"), Tok::Word("rads"), Tok::Word("分"), Tok::Word("类"), Tok::Word("为"), Tok::Num("4"), Tok::Word("a"), Tok::Word("类")]
         );
     }
 

@@ -6,10 +6,12 @@
 //! "probably benign" beats "probably" and "intramammary lymph node" beats "lymph node".
 
 mod terms;
+mod zh;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 use mammoflow_domain::{BiRads, Density, FindingType, RecommendationAction, Side};
 
+use crate::lang::Lang;
 use crate::normalize::Normalized;
 
 /// Direction of a trigger's scope (NegEx "pre" and "post" triggers).
@@ -65,6 +67,8 @@ pub(crate) enum Term {
     Finding(FindingType),
     /// A finding whose name already carries a descriptor ("milk of calcium").
     FindingWith(FindingType, &'static str, DescClass),
+    /// A finding written with its own negation inside the phrase (皮肤未见增厚, 未见肿大淋巴结).
+    FindingNeg(FindingType),
     Desc(&'static str, DescClass),
     Loc(&'static str),
     Side(Side),
@@ -88,6 +92,8 @@ pub(crate) enum Term {
     BiradsLit(BiRads),
     /// "category", "assessment", "classification": may introduce an assessment value.
     CategoryKw,
+    /// 类 after a value ("4a类", "3类"): the value is read backwards from it.
+    CatSuffix,
     /// "ACR": density code when followed by a letter, French-style assessment by a number.
     Acr,
     /// UK 5-point mammography score M1..M5.
@@ -149,11 +155,22 @@ pub(crate) struct Lexicon {
 pub struct LexiconError(#[from] aho_corasick::BuildError);
 
 impl Lexicon {
+    /// The English lexicon.
     pub fn new() -> Result<Lexicon, LexiconError> {
+        Lexicon::for_lang(Lang::En)
+    }
+
+    /// The lexicon of one language. Chinese reports spell codes, units and some headers in
+    /// Latin letters, so the Chinese lexicon is the English table plus the Chinese one.
+    pub fn for_lang(lang: Lang) -> Result<Lexicon, LexiconError> {
         let mut patterns = Vec::new();
         let mut terms = Vec::new();
         let mut glue = Vec::new();
-        for (words, term) in terms::table() {
+        let mut table = terms::table();
+        if lang == Lang::Zh {
+            table.extend(zh::table());
+        }
+        for (words, term) in table {
             for w in words {
                 let norm = Normalized::new(w).text;
                 patterns.push(norm);

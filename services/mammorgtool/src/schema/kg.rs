@@ -97,6 +97,12 @@ fn descriptor_zh(d: &str) -> Option<&'static str> {
         "rim" => "壳样",
         "focal" => "局灶性",
         "nodular" => "结节状",
+        // Read from Chinese reports only.
+        "homogeneous_density" => "密度均匀",
+        "heterogeneous_density" => "密度不均匀",
+        "granular" => "颗粒状",
+        "speckled" => "斑点状",
+        "local" => "局部",
         _ => return None,
     })
 }

@@ -2,6 +2,7 @@
 //! scripts. Changes made with a session cookie need the `X-CSRF-Token` header.
 
 mod json;
+mod reports;
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -43,6 +44,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/dead-letters", get(list_dead_letters))
         .route("/api/v1/dead-letters/{id}/replay", post(replay))
         .route("/api/v1/outcomes", post(record_outcomes))
+        .route("/api/v1/reports/period", get(reports::period))
+        .route("/api/v1/audit", get(reports::audit))
         .route("/api/v1/users", post(create_user))
         .route("/api/v1/tokens", post(create_token))
 }

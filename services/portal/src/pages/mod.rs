@@ -2,6 +2,7 @@
 //! something carries the session's CSRF token in a hidden `csrf` field.
 
 mod admin;
+mod audit;
 mod operator;
 mod period;
 mod reports;
@@ -37,6 +38,8 @@ pub fn routes() -> Router<AppState> {
         .route("/operator/dead-letters/{id}/replay", post(operator::replay))
         .route("/reports/studies/{uid}", get(reports::study))
         .route("/reports/period", get(period::period))
+        .route("/reports/audit", get(audit::page))
+        .route("/reports/audit.html", get(audit::document))
         .route("/admin", get(admin::page))
         .route("/admin/users", post(admin::create_user))
         .route("/admin/tokens", post(admin::create_token))

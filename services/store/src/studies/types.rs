@@ -4,7 +4,7 @@
 use crate::codes::text_code;
 use std::str::FromStr;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use mammoflow_domain::View;
 use serde::{Deserialize, Serialize};
 use sqlx::postgres::PgRow;
@@ -91,6 +91,8 @@ pub struct NewStudy {
     pub software_versions: Option<String>,
     /// DICOM PatientAge as written, e.g. "052Y".
     pub patient_age: Option<String>,
+    /// DICOM StudyDate, when the header had a valid one: the exam's day for the audit.
+    pub study_date: Option<NaiveDate>,
     pub status: StudyStatus,
     /// Required (by the schema) when `status` is ineligible or failed.
     pub status_reason: Option<String>,
@@ -134,6 +136,7 @@ pub struct StudyRow {
     pub model: Option<String>,
     pub software_versions: Option<String>,
     pub patient_age: Option<String>,
+    pub study_date: Option<NaiveDate>,
     pub status: StudyStatus,
     pub status_reason: Option<String>,
     pub problems: serde_json::Value,
@@ -181,6 +184,7 @@ impl<'r> sqlx::FromRow<'r, PgRow> for StudyRow {
             model: row.try_get("model")?,
             software_versions: row.try_get("software_versions")?,
             patient_age: row.try_get("patient_age")?,
+            study_date: row.try_get("study_date")?,
             status: code(row, "status")?,
             status_reason: row.try_get("status_reason")?,
             problems: row.try_get("problems")?,

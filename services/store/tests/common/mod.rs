@@ -23,6 +23,7 @@ pub fn study(uid: &str) -> mammoflow_store::studies::NewStudy {
         manufacturer: Some("PhantomCo".into()),
         model: Some("P1".into()),
         software_versions: None,
+        study_date: None,
         patient_age: Some("061Y".into()),
         status: mammoflow_store::studies::StudyStatus::Ready,
         status_reason: None,

@@ -1,0 +1,165 @@
+//! Drift of the AI's output (assessed BI-RADS) and of its inputs (manufacturer, device model)
+//! per period against a reference window, scored with the audit crate's categorical drift (PSI
+//! plus a chi-square test of homogeneity) and its alarm thresholds.
+//!
+//! **Reference window: the first quarter of the trend's periods that hold exams** (rounded up,
+//! at least one period). A single first day is often too small to be a stable reference, and a
+//! quarter keeps three quarters to compare; aligning on whole periods keeps every period either
+//! reference or current; skipping empty periods keeps a window that starts before the first
+//! exam (a new site, a default 30-day window) from having an empty reference. A window with one
+//! such period has nothing to compare and says so.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use mammoflow_audit::drift::{align, category_counts};
+use mammoflow_audit::{categorical_drift, Dimension, DriftReport, DriftThresholds, ScreeningExam, Strata};
+use serde::Serialize;
+
+use crate::trend::{granularity, periods};
+
+/// Drift of one period (or of the whole current window) against the reference.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DriftPoint {
+    pub period: String,
+    /// Values counted in this period (studies with the attribute).
+    pub n: u64,
+    pub report: Option<DriftReport>,
+    /// Why `report` is missing (e.g. no values in the period).
+    pub undefined: Option<String>,
+}
+
+/// One drifting attribute.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DriftSeries {
+    /// `ai_birads`, `manufacturer`, `device_model`.
+    pub name: String,
+    pub title: String,
+    /// Every category seen in the window, in order; the count vectors follow it.
+    pub categories: Vec<String>,
+    pub reference_counts: Vec<u64>,
+    /// All periods after the reference window together.
+    pub current_counts: Vec<u64>,
+    /// The current window as a whole against the reference.
+    pub overall: DriftPoint,
+    pub points: Vec<DriftPoint>,
+}
+
+impl DriftSeries {
+    /// The points (overall first) that raised an alarm.
+    pub fn alarms(&self) -> impl Iterator<Item = &DriftPoint> {
+        std::iter::once(&self.overall).chain(&self.points).filter(|p| p.report.as_ref().is_some_and(|r| r.alarm.is_some()))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DriftSection {
+    /// The reference window `[reference_from, reference_to)`.
+    pub reference_from: NaiveDate,
+    pub reference_to: NaiveDate,
+    pub reference_periods: Vec<String>,
+    pub thresholds: DriftThresholds,
+    pub series: Vec<DriftSeries>,
+    /// Set when nothing can be compared (a window of one period).
+    pub note: Option<String>,
+}
+
+type Pick = fn(&(ScreeningExam, Strata)) -> Option<String>;
+
+/// The drift section of `exams` over `[from, to)`.
+pub fn drift_section(exams: &[(ScreeningExam, Strata)], from: NaiveDate, to: NaiveDate) -> DriftSection {
+    let period = granularity(from, to);
+    let key_of = |(_, s): &(ScreeningExam, Strata)| s.at.map(|at| period.key(at));
+    let used: std::collections::BTreeSet<String> = exams.iter().filter_map(key_of).collect();
+    let all: Vec<(String, NaiveDate)> = periods(from, to, period).into_iter().filter(|(k, _)| used.contains(k)).collect();
+    let reference_len = all.len().div_ceil(4).max(1).min(all.len());
+    let (reference, current) = all.split_at(reference_len);
+    let reference_to = current.first().map_or(to, |(_, start)| *start);
+    let thresholds = DriftThresholds::default();
+    let in_reference = |e: &(ScreeningExam, Strata)| key_of(e).is_some_and(|k| reference.iter().any(|(r, _)| *r == k));
+    let picks: [(&str, &str, Pick); 3] = [
+        ("ai_birads", "AI-assessed BI-RADS", |(e, _)| e.ai.map(|b| b.code().to_string())),
+        ("manufacturer", "Manufacturer", |(_, s)| Some(Dimension::Manufacturer.key(s))),
+        ("device_model", "Device model", |(_, s)| Some(Dimension::DeviceModel.key(s))),
+    ];
+    let series = picks
+        .into_iter()
+        .map(|(name, title, pick)| {
+            let counts = |keep: &dyn Fn(&(ScreeningExam, Strata)) -> bool| {
+                category_counts(exams.iter().filter(|e| keep(e)).filter_map(pick))
+            };
+            let reference_counts = counts(&in_reference);
+            let current_all = counts(&|e| !in_reference(e));
+            let (categories, r, c) = align(&reference_counts, &current_all);
+            let points = current
+                .iter()
+                .map(|(key, _)| score(key, &reference_counts, &counts(&|e| key_of(e).as_deref() == Some(key.as_str())), thresholds))
+                .collect();
+            DriftSeries {
+                name: name.to_string(),
+                title: title.to_string(),
+                categories,
+                reference_counts: r,
+                current_counts: c,
+                overall: score("current window", &reference_counts, &current_all, thresholds),
+                points,
+            }
+        })
+        .collect();
+    DriftSection {
+        reference_from: reference.first().map_or(from, |(_, start)| *start),
+        reference_to,
+        reference_periods: reference.iter().map(|(k, _)| k.clone()).collect(),
+        thresholds,
+        series,
+        note: current.is_empty().then(|| "the window holds exams in one period at most: nothing to compare with the reference".to_string()),
+    }
+}
+
+fn score(period: &str, reference: &BTreeMap<String, u64>, current: &BTreeMap<String, u64>, th: DriftThresholds) -> DriftPoint {
+    let n = current.values().sum();
+    let (report, undefined) = if reference.is_empty() {
+        (None, Some("no values in the reference window".to_string()))
+    } else if n == 0 {
+        (None, Some("no values in this period".to_string()))
+    } else {
+        match categorical_drift(reference, current, th) {
+            Ok(r) => (Some(r), None),
+            Err(e) => (None, Some(e.to_string())),
+        }
+    };
+    DriftPoint { period: period.to_string(), n, report, undefined }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+    use mammoflow_audit::Outcome;
+    use mammoflow_domain::BiRads;
+
+    fn exam(day: u32, ai: BiRads) -> (ScreeningExam, Strata) {
+        let exam = ScreeningExam { reader: None, ai: Some(ai), biopsy_recommended: false, biopsy_performed: false, outcome: Outcome::Unknown };
+        let at = Utc.with_ymd_and_hms(2026, 3, day, 9, 0, 0).single();
+        (exam, Strata { at, manufacturer: Some("PhantomCo".into()), ..Strata::default() })
+    }
+
+    #[test]
+    fn a_shift_in_the_ai_categories_raises_an_alarm() {
+        // Days 1-2 (the reference, a quarter of 8 days): all BI-RADS 1; day 8: all BI-RADS 4.
+        let mut exams: Vec<_> = (1..=2).flat_map(|d| (0..50).map(move |_| exam(d, BiRads::Negative))).collect();
+        exams.extend((3..=7).flat_map(|d| (0..50).map(move |i| exam(d, if i % 10 == 0 { BiRads::Benign } else { BiRads::Negative }))));
+        exams.extend((0..50).map(|_| exam(8, BiRads::Suspicious)));
+        let from = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap_or_default();
+        let s = drift_section(&exams, from, from + chrono::Days::new(8));
+        assert_eq!(s.reference_periods, ["2026-03-01", "2026-03-02"]);
+        let birads = &s.series[0];
+        assert_eq!(birads.categories, ["1", "2", "4"]);
+        assert_eq!(birads.points.len(), 6);
+        let last = birads.points.last().and_then(|p| p.report.as_ref()).map(|r| r.alarm.is_some());
+        assert_eq!(last, Some(true));
+        // One manufacturer throughout: no alarm.
+        assert_eq!(s.series[1].alarms().count(), 0);
+        assert!(s.note.is_none());
+    }
+}
