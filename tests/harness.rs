@@ -13,7 +13,7 @@ use mammoflow_portal::{spawn_portal, PortalArgs, PortalMetrics};
 use mammoflow_runtime::{BrokerMode, Platform, PlatformArgs};
 use mammoflow_store::local::{fresh_database, test_server_url, TestDatabase};
 use mammoflow_store::{ai_reports, dead_letters, outbox, parsed_reports, studies, worklists};
-use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::consumer::{BaseConsumer, Consumer, StreamConsumer};
 use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -148,11 +148,15 @@ impl Harness {
             let parsed = parsed_reports::for_study(pool, uid).await.unwrap().len();
             out.push_str(&format!("  {uid}: study {status:?}, ai reports {reports}, parsed {parsed}\n"));
         }
-        // Records each topic holds (sum of high watermarks), against what was published.
-        let probe: rdkafka::consumer::BaseConsumer = ClientConfig::new().set("bootstrap.servers", self.broker.bootstrap_servers()).create().unwrap();
-        for topic in ["mammo.study.arrived.v1", "mammo.study.ready.v1", "mammo.report.generated.v1", "mammo.report.parsed.v1"] {
-            let held: i64 = (0..3).filter_map(|p| probe.fetch_watermarks(topic, p, Duration::from_secs(5)).ok()).map(|(_, high)| high).sum();
-            out.push_str(&format!("  {topic}: {held} records\n"));
+        // What each topic holds, record by record, and where the group reading it has committed:
+        // tells a record the broker never kept from one the consumer went past.
+        for (topic, group) in [
+            ("mammo.study.arrived.v1", "mammoflow-ingest"),
+            ("mammo.study.ready.v1", "mammoflow-inference"),
+            ("mammo.report.generated.v1", "mammoflow-parser"),
+            ("mammo.report.parsed.v1", "mammoflow-triage"),
+        ] {
+            out.push_str(&topic_state(&self.broker.bootstrap_servers(), topic, group).await);
         }
         let backlog = outbox::backlog(pool).await.unwrap().0;
         let dead = dead_letters::count(pool).await.unwrap().0;
@@ -267,6 +271,37 @@ where
 /// Reads every event of `E`'s topic from the beginning until `expected` have arrived (or the
 /// timeout). Every partition is assigned explicitly: no consumer-group join or rebalance stands
 /// between the test and the events (the pipeline's own consumers use groups).
+/// `topic`'s records as `partition:offset key` and `group`'s committed offsets, for diagnostics.
+async fn topic_state(bootstrap: &str, topic: &str, group: &str) -> String {
+    let (bootstrap, topic, group) = (bootstrap.to_string(), topic.to_string(), group.to_string());
+    tokio::task::spawn_blocking(move || {
+        let reader: BaseConsumer = ClientConfig::new().set("bootstrap.servers", &bootstrap).set("group.id", &group).set("enable.auto.commit", "false").create().unwrap();
+        let mut partitions = TopicPartitionList::new();
+        let mut held = 0;
+        for p in 0..3 {
+            if let Ok((_, high)) = reader.fetch_watermarks(&topic, p, Duration::from_secs(5)) {
+                held += high;
+                partitions.add_partition_offset(&topic, p, Offset::Beginning).unwrap();
+            }
+        }
+        let committed = reader.committed_offsets(partitions.clone(), Duration::from_secs(5)).map(|c| {
+            c.elements().iter().map(|e| format!("{}:{:?}", e.partition(), e.offset())).collect::<Vec<_>>().join(" ")
+        });
+        reader.assign(&partitions).unwrap();
+        let mut records = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while (records.len() as i64) < held && Instant::now() < deadline {
+            if let Some(Ok(m)) = reader.poll(Duration::from_millis(200)) {
+                records.push(format!("{}:{} {}", m.partition(), m.offset(), String::from_utf8_lossy(m.key().unwrap_or_default())));
+            }
+        }
+        records.sort();
+        format!("  {topic}: high watermarks sum to {held}; {group} committed {committed:?}\n    {}\n", records.join("\n    "))
+    })
+    .await
+    .unwrap()
+}
+
 pub async fn read_topic<E: Event>(bootstrap: &str, expected: usize, timeout: Duration) -> Vec<Envelope<E>> {
     let consumer: StreamConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)

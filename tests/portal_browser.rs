@@ -76,14 +76,15 @@ async fn a_radiologist_reads_a_study_in_the_browser() {
     page.goto(&format!("{}/reports/period", run.base)).await.unwrap();
     page.screenshot_png(&shots.join("program-summary.png")).await.unwrap();
     assert!(page.count("svg").await.unwrap() > 0, "the program summary has its charts");
-    // The audit over the simulated exams' dates (2025 on): per-site cells, trend and drift charts.
+    // The audit over the simulated exams' dates (2025 on): per-site cells and charts.
     let today = chrono::Utc::now().date_naive();
     page.goto(&format!("{}/reports/audit?from={}&to={}&by=site&min_volume=1", run.base, today - chrono::Days::new(800), today + chrono::Days::new(1)))
         .await
         .unwrap();
     page.screenshot_png(&shots.join("audit.png")).await.unwrap();
     assert!(page.count("#cells tr").await.unwrap() > 1, "the audit shows its per-site cells");
-    assert!(page.count("svg").await.unwrap() >= 3, "trend, confusion matrix and drift charts");
+    // Three studies a day apart fall in one period: confusion matrix and trend, no drift to chart.
+    assert!(page.count("svg").await.unwrap() >= 2, "confusion matrix and trend charts");
     for name in ["worklist.png", "study.png", "program-summary.png", "audit.png"] {
         let bytes = std::fs::read(shots.join(name)).unwrap();
         assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000, "{name} is a real screenshot");

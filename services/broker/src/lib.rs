@@ -22,8 +22,11 @@ use tokio::runtime::Runtime;
 use tokio::task::JoinHandle;
 use url::Url;
 
-/// The concrete broker type Tansu's builder produces.
-type TansuBroker = Broker<Controller<StorageContainer>, StorageContainer>;
+mod ordered;
+use ordered::OrderedStorage;
+
+/// The broker over Tansu's in-memory engine, with produce made safe (see `ordered.rs`).
+type TansuBroker = Broker<Controller<OrderedStorage>, OrderedStorage>;
 
 /// How to start an [`EmbeddedBroker`].
 #[derive(Debug, Clone)]
@@ -104,20 +107,36 @@ impl EmbeddedBroker {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let listener = listener_url(addr)?;
 
-        let builder = TansuBroker::builder()
-            .node_id(options.node_id)
-            .cluster_id(options.cluster_id.clone())
-            .incarnation_id(uuid::Uuid::now_v7())
-            .advertised_listener(listener.clone())
-            .storage(memory_storage_url()?)
-            .listener(listener)
-            // Silent: no progress spinners or "ready in" lines on our stdout.
-            .silent(true);
-        let broker = runtime
-            .spawn(builder.build())
+        let (cluster_id, node_id) = (options.cluster_id.clone(), options.node_id);
+        let storage = runtime
+            .spawn(async move {
+                StorageContainer::builder()
+                    .cluster_id(cluster_id)
+                    .node_id(node_id)
+                    .advertised_listener(listener_url(addr)?)
+                    .storage(memory_storage_url()?)
+                    .silent(true)
+                    .build()
+                    .await
+                    .map_err(|e| BrokerError::Build(e.to_string()))
+            })
             .await
-            .map_err(|e| BrokerError::Build(e.to_string()))?
+            .map_err(|e| BrokerError::Build(e.to_string()))??;
+        let storage = OrderedStorage::new(storage);
+        let groups = Controller::with_storage(storage.clone())
             .map_err(|e| BrokerError::Build(e.to_string()))?;
+        // `Broker::new` (the builder cannot take a wrapped storage) is not silent: it prints one
+        // "ready in …" line to stdout on each start, and draws connection spinners on stderr
+        // when that is a terminal.
+        let broker = TansuBroker::new(
+            options.node_id,
+            &options.cluster_id,
+            listener.clone(),
+            listener,
+            storage,
+            groups,
+            uuid::Uuid::now_v7(),
+        );
 
         let mut embedded = EmbeddedBroker {
             addr,
