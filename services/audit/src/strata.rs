@@ -23,6 +23,8 @@ pub struct Strata {
     pub site: Option<String>,
     pub manufacturer: Option<String>,
     pub device_model: Option<String>,
+    /// The device's software versions as the DICOM header gives them.
+    pub software_version: Option<String>,
     pub density: Option<Density>,
     /// Age in whole years at screening.
     pub age: Option<u32>,
@@ -78,6 +80,7 @@ pub enum Dimension {
     Site,
     Manufacturer,
     DeviceModel,
+    SoftwareVersion,
     Density,
     AgeBand,
     ModelVersion,
@@ -86,8 +89,8 @@ pub enum Dimension {
 }
 
 impl Dimension {
-    /// The CLI name: `day`, `week`, `month`, `site`, `manufacturer`, `device_model`, `density`,
-    /// `age_band`, `model_version`, `parser_version`, `reader`.
+    /// The CLI name: `day`, `week`, `month`, `site`, `manufacturer`, `device_model`,
+    /// `software_version`, `density`, `age_band`, `model_version`, `parser_version`, `reader`.
     pub fn name(self) -> &'static str {
         match self {
             Dimension::Period(Period::Day) => "day",
@@ -96,6 +99,7 @@ impl Dimension {
             Dimension::Site => "site",
             Dimension::Manufacturer => "manufacturer",
             Dimension::DeviceModel => "device_model",
+            Dimension::SoftwareVersion => "software_version",
             Dimension::Density => "density",
             Dimension::AgeBand => "age_band",
             Dimension::ModelVersion => "model_version",
@@ -104,13 +108,14 @@ impl Dimension {
         }
     }
 
-    pub const ALL: [Dimension; 11] = [
+    pub const ALL: [Dimension; 12] = [
         Dimension::Period(Period::Day),
         Dimension::Period(Period::Week),
         Dimension::Period(Period::Month),
         Dimension::Site,
         Dimension::Manufacturer,
         Dimension::DeviceModel,
+        Dimension::SoftwareVersion,
         Dimension::Density,
         Dimension::AgeBand,
         Dimension::ModelVersion,
@@ -126,6 +131,7 @@ impl Dimension {
             Dimension::Site => text(&s.site),
             Dimension::Manufacturer => text(&s.manufacturer),
             Dimension::DeviceModel => text(&s.device_model),
+            Dimension::SoftwareVersion => text(&s.software_version),
             Dimension::Density => s.density.map_or_else(|| UNKNOWN.to_string(), |d| d.code().to_string()),
             Dimension::AgeBand => s.age.map_or_else(|| UNKNOWN.to_string(), |a| age_band(a, &AGE_BAND_EDGES)),
             Dimension::ModelVersion => text(&s.model_version),

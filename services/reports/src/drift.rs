@@ -32,7 +32,7 @@ pub struct DriftPoint {
 /// One drifting attribute.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DriftSeries {
-    /// `ai_birads`, `manufacturer`, `device_model`.
+    /// `ai_birads`, `manufacturer`, `device_model`, `software_version`.
     pub name: String,
     pub title: String,
     /// Every category seen in the window, in order; the count vectors follow it.
@@ -77,10 +77,11 @@ pub fn drift_section(exams: &[(ScreeningExam, Strata)], from: NaiveDate, to: Nai
     let reference_to = current.first().map_or(to, |(_, start)| *start);
     let thresholds = DriftThresholds::default();
     let in_reference = |e: &(ScreeningExam, Strata)| key_of(e).is_some_and(|k| reference.iter().any(|(r, _)| *r == k));
-    let picks: [(&str, &str, Pick); 3] = [
+    let picks: [(&str, &str, Pick); 4] = [
         ("ai_birads", "AI-assessed BI-RADS", |(e, _)| e.ai.map(|b| b.code().to_string())),
         ("manufacturer", "Manufacturer", |(_, s)| Some(Dimension::Manufacturer.key(s))),
         ("device_model", "Device model", |(_, s)| Some(Dimension::DeviceModel.key(s))),
+        ("software_version", "Device software version", |(_, s)| Some(Dimension::SoftwareVersion.key(s))),
     ];
     let series = picks
         .into_iter()
@@ -161,5 +162,28 @@ mod tests {
         // One manufacturer throughout: no alarm.
         assert_eq!(s.series[1].alarms().count(), 0);
         assert!(s.note.is_none());
+    }
+
+    #[test]
+    fn a_device_software_update_raises_an_input_alarm() {
+        // Same categories throughout; the device's software changes after day 4.
+        let exams: Vec<_> = (1..=8)
+            .flat_map(|d| (0..30).map(move |_| d))
+            .map(|d| {
+                let (exam, strata) = exam(d, BiRads::Negative);
+                let software = if d <= 4 { "DM 1.2" } else { "DM 2.0" };
+                (exam, Strata { software_version: Some(software.into()), ..strata })
+            })
+            .collect();
+        let from = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap_or_default();
+        let s = drift_section(&exams, from, from + chrono::Days::new(8));
+        let alarmed = |name: &str| -> Vec<String> {
+            let series = s.series.iter().find(|series| series.name == name);
+            series.map(|series| series.alarms().map(|p| p.period.clone()).collect()).unwrap_or_default()
+        };
+        assert!(alarmed("ai_birads").is_empty());
+        // Days 5-8 run the new software, and so does the current window as a whole.
+        assert_eq!(alarmed("software_version"), ["current window", "2026-03-05", "2026-03-06", "2026-03-07", "2026-03-08"]);
+        assert_eq!(s.series.len(), crate::watch::DRIFT_SERIES.len(), "every series has its gauges");
     }
 }

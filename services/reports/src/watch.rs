@@ -15,7 +15,7 @@ use crate::ReportError;
 
 /// The drift series the audit computes (see [`crate::drift`]), so their gauges exist from the
 /// first scrape on.
-pub const DRIFT_SERIES: [&str; 3] = ["ai_birads", "manufacturer", "device_model"];
+pub const DRIFT_SERIES: [&str; 4] = ["ai_birads", "manufacturer", "device_model", "software_version"];
 
 #[derive(Debug, Clone)]
 pub struct DriftMetrics {

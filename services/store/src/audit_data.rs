@@ -125,6 +125,7 @@ impl ExamRecord {
             site: Some(r.site.clone()),
             manufacturer: r.manufacturer.clone(),
             device_model: r.device_model.clone(),
+            software_version: r.software_versions.clone(),
             density,
             age: r
                 .patient_age
