@@ -302,6 +302,8 @@ async fn topic_state(bootstrap: &str, topic: &str, group: &str) -> String {
     .unwrap()
 }
 
+/// Reads `topic` from the beginning of every partition until `expected` distinct events (by event
+/// id) have arrived or `timeout` passes.
 pub async fn read_topic<E: Event>(bootstrap: &str, expected: usize, timeout: Duration) -> Vec<Envelope<E>> {
     let consumer: StreamConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
@@ -317,13 +319,17 @@ pub async fn read_topic<E: Event>(bootstrap: &str, expected: usize, timeout: Dur
     }
     assert!(partitions.count() > 0, "topic {topic} has no partitions");
     consumer.assign(&partitions).unwrap();
-    let mut events = Vec::new();
+    let mut events: Vec<Envelope<E>> = Vec::new();
     let deadline = Instant::now() + timeout;
     while events.len() < expected && Instant::now() < deadline {
         let left = deadline.saturating_duration_since(Instant::now());
         if let Ok(Ok(message)) = tokio::time::timeout(left, consumer.recv()).await {
             let bytes = message.payload().unwrap_or_default();
-            events.push(decode::<E>(bytes, &EventLimits::default()).unwrap());
+            let event = decode::<E>(bytes, &EventLimits::default()).unwrap();
+            // Delivery is at least once: a producer retried after a crash writes an event twice.
+            if events.iter().all(|seen| seen.event_id != event.event_id) {
+                events.push(event);
+            }
         }
     }
     events

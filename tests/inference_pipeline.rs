@@ -94,6 +94,7 @@ async fn studies_get_reports_from_the_demo_checkpoint() {
         let stored = ai_reports::get(h.db.pool(), uid, &models[0].version).await.unwrap().unwrap();
         assert_eq!(&stored.report_text, text);
         assert_eq!(stored.event_id, Some(event.event_id));
+        assert_eq!(stored.malignancy_probability, *malignancy_probability, "the audit's drift input is the event's value");
         assert!(!stored.shadow);
         let row = studies::get(h.db.pool(), uid).await.unwrap().unwrap();
         assert_eq!(row.status, StudyStatus::Inferred);

@@ -57,7 +57,7 @@ pub use figure::{Figure, Undefined};
 pub use group::{compute_by, group_by, per_cell, Cell, MinVolume};
 pub use program::{program_metrics, OutcomeCounts, ProgramMetrics, SourceMetrics};
 pub use screen::{Outcome, PositiveScreenDefinition, ReadingSource, ScreeningExam};
-pub use strata::{age_band, key_of, Dimension, Period, Strata};
+pub use strata::{age_band, key_of, suspicion_band, Dimension, Period, Strata};
 
 /// The positive-screen definition and benchmark bands of a program: the US (ACR/MQSA: BI-RADS
 /// 0, 3, 4, 5 positive, US acceptable ranges) or the EU (recall positive, subsequent-round bands).

@@ -25,6 +25,8 @@ pub struct Strata {
     pub device_model: Option<String>,
     /// The device's software versions as the DICOM header gives them.
     pub software_version: Option<String>,
+    /// The AI's malignancy probability for the exam.
+    pub ai_suspicion: Option<f32>,
     pub density: Option<Density>,
     /// Age in whole years at screening.
     pub age: Option<u32>,
@@ -72,6 +74,14 @@ pub fn age_band(age: u32, edges: &[u32]) -> String {
     }
 }
 
+/// The tenth of [0, 1] that probability `p` falls in: `0.0-0.1`, …, `0.9-1.0` (1.0 included in
+/// the last; out-of-range values are clamped).
+pub fn suspicion_band(p: f32) -> String {
+    // Whole tenths; the float-to-int cast saturates and a NaN becomes 0.
+    let tenth = ((p.clamp(0.0, 1.0) * 10.0).floor() as u32).min(9);
+    format!("0.{tenth}-{}", if tenth == 9 { "1.0".to_string() } else { format!("0.{}", tenth + 1) })
+}
+
 /// One slicing dimension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -85,12 +95,15 @@ pub enum Dimension {
     AgeBand,
     ModelVersion,
     ParserVersion,
+    /// The AI's malignancy probability in tenths (`0.3-0.4`).
+    AiSuspicion,
     Reader,
 }
 
 impl Dimension {
     /// The CLI name: `day`, `week`, `month`, `site`, `manufacturer`, `device_model`,
-    /// `software_version`, `density`, `age_band`, `model_version`, `parser_version`, `reader`.
+    /// `software_version`, `density`, `age_band`, `model_version`, `parser_version`,
+    /// `ai_suspicion`, `reader`.
     pub fn name(self) -> &'static str {
         match self {
             Dimension::Period(Period::Day) => "day",
@@ -104,11 +117,12 @@ impl Dimension {
             Dimension::AgeBand => "age_band",
             Dimension::ModelVersion => "model_version",
             Dimension::ParserVersion => "parser_version",
+            Dimension::AiSuspicion => "ai_suspicion",
             Dimension::Reader => "reader",
         }
     }
 
-    pub const ALL: [Dimension; 12] = [
+    pub const ALL: [Dimension; 13] = [
         Dimension::Period(Period::Day),
         Dimension::Period(Period::Week),
         Dimension::Period(Period::Month),
@@ -120,6 +134,7 @@ impl Dimension {
         Dimension::AgeBand,
         Dimension::ModelVersion,
         Dimension::ParserVersion,
+        Dimension::AiSuspicion,
         Dimension::Reader,
     ];
 
@@ -136,6 +151,7 @@ impl Dimension {
             Dimension::AgeBand => s.age.map_or_else(|| UNKNOWN.to_string(), |a| age_band(a, &AGE_BAND_EDGES)),
             Dimension::ModelVersion => text(&s.model_version),
             Dimension::ParserVersion => text(&s.parser_version),
+            Dimension::AiSuspicion => s.ai_suspicion.map_or_else(|| UNKNOWN.to_string(), suspicion_band),
             Dimension::Reader => text(&s.reader),
         }
     }
@@ -155,5 +171,22 @@ impl FromStr for Dimension {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let wanted = s.trim().to_ascii_lowercase().replace('-', "_");
         Dimension::ALL.into_iter().find(|d| d.name() == wanted).ok_or_else(|| UnknownDimension(s.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suspicion_bands_are_tenths_with_one_in_the_last() {
+        assert_eq!(suspicion_band(0.0), "0.0-0.1");
+        assert_eq!(suspicion_band(0.05), "0.0-0.1");
+        assert_eq!(suspicion_band(0.31), "0.3-0.4");
+        assert_eq!(suspicion_band(0.9), "0.9-1.0");
+        assert_eq!(suspicion_band(1.0), "0.9-1.0");
+        assert_eq!(suspicion_band(1.7), "0.9-1.0");
+        assert_eq!(suspicion_band(-0.2), "0.0-0.1");
+        assert_eq!(suspicion_band(f32::NAN), "0.0-0.1");
     }
 }

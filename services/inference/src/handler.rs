@@ -160,6 +160,7 @@ pub(crate) fn stored_report(uid: &str, model: &LoadedModel, study: &StudyGenerat
         model_version: model.reference.version.clone(),
         report_text: study.text.clone(),
         probabilities: serde_json::to_value(stage1::to_event(&study.stage1))?,
+        malignancy_probability: Some(study.stage1.suspicion()),
         shadow: event_id.is_none(),
         device: model.device_label.clone(),
         batch_size: i32::try_from(study.timings.batch_size).unwrap_or(i32::MAX),

@@ -68,6 +68,7 @@ impl Fixture {
                 model_version: MODEL.into(),
                 report_text: text.into(),
                 probabilities: json!({}),
+                malignancy_probability: None,
                 shadow: false,
                 device: "cpu".into(),
                 batch_size: 1,

@@ -99,6 +99,7 @@ mod tests {
             software_versions: Some(software.into()),
             patient_age: None,
             model_version: Some(model.into()),
+            ai_malignancy_probability: None,
             parser_version: Some("p1".into()),
             ai_structured: None,
             reader: None,

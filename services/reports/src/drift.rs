@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use mammoflow_audit::drift::{align, category_counts};
-use mammoflow_audit::{categorical_drift, Dimension, DriftReport, DriftThresholds, ScreeningExam, Strata};
+use mammoflow_audit::{categorical_drift, suspicion_band, Dimension, DriftReport, DriftThresholds, ScreeningExam, Strata};
 use serde::Serialize;
 
 use crate::trend::{granularity, periods};
@@ -32,7 +32,7 @@ pub struct DriftPoint {
 /// One drifting attribute.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DriftSeries {
-    /// `ai_birads`, `manufacturer`, `device_model`, `software_version`.
+    /// `ai_birads`, `ai_suspicion`, `manufacturer`, `device_model`, `software_version`.
     pub name: String,
     pub title: String,
     /// Every category seen in the window, in order; the count vectors follow it.
@@ -77,8 +77,9 @@ pub fn drift_section(exams: &[(ScreeningExam, Strata)], from: NaiveDate, to: Nai
     let reference_to = current.first().map_or(to, |(_, start)| *start);
     let thresholds = DriftThresholds::default();
     let in_reference = |e: &(ScreeningExam, Strata)| key_of(e).is_some_and(|k| reference.iter().any(|(r, _)| *r == k));
-    let picks: [(&str, &str, Pick); 4] = [
+    let picks: [(&str, &str, Pick); 5] = [
         ("ai_birads", "AI-assessed BI-RADS", |(e, _)| e.ai.map(|b| b.code().to_string())),
+        ("ai_suspicion", "AI malignancy probability (tenths)", |(_, s)| s.ai_suspicion.map(suspicion_band)),
         ("manufacturer", "Manufacturer", |(_, s)| Some(Dimension::Manufacturer.key(s))),
         ("device_model", "Device model", |(_, s)| Some(Dimension::DeviceModel.key(s))),
         ("software_version", "Device software version", |(_, s)| Some(Dimension::SoftwareVersion.key(s))),
@@ -160,8 +161,27 @@ mod tests {
         let last = birads.points.last().and_then(|p| p.report.as_ref()).map(|r| r.alarm.is_some());
         assert_eq!(last, Some(true));
         // One manufacturer throughout: no alarm.
-        assert_eq!(s.series[1].alarms().count(), 0);
+        assert_eq!(s.series.iter().find(|series| series.name == "manufacturer").map(|m| m.alarms().count()), Some(0));
         assert!(s.note.is_none());
+    }
+
+    #[test]
+    fn a_shift_in_the_ai_probabilities_raises_an_alarm() {
+        // Same category throughout, but the probabilities climb from about 0.1 to about 0.6.
+        let exams: Vec<_> = (1..=8)
+            .flat_map(|d| (0..40).map(move |i| (d, i)))
+            .map(|(d, i)| {
+                let (exam, strata) = exam(d, BiRads::Negative);
+                let p = if d <= 6 { 0.05 + (i % 3) as f32 * 0.05 } else { 0.55 + (i % 3) as f32 * 0.05 };
+                (exam, Strata { ai_suspicion: Some(p), ..strata })
+            })
+            .collect();
+        let from = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap_or_default();
+        let s = drift_section(&exams, from, from + chrono::Days::new(8));
+        let series = s.series.iter().find(|series| series.name == "ai_suspicion").expect("the probability series");
+        let alarmed: Vec<&str> = series.alarms().map(|p| p.period.as_str()).collect();
+        assert_eq!(alarmed, ["current window", "2026-03-07", "2026-03-08"]);
+        assert!(series.categories.iter().any(|c| c == "0.5-0.6"), "{:?}", series.categories);
     }
 
     #[test]

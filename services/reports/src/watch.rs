@@ -15,7 +15,7 @@ use crate::ReportError;
 
 /// The drift series the audit computes (see [`crate::drift`]), so their gauges exist from the
 /// first scrape on.
-pub const DRIFT_SERIES: [&str; 4] = ["ai_birads", "manufacturer", "device_model", "software_version"];
+pub const DRIFT_SERIES: [&str; 5] = ["ai_birads", "ai_suspicion", "manufacturer", "device_model", "software_version"];
 
 #[derive(Debug, Clone)]
 pub struct DriftMetrics {

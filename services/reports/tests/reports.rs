@@ -73,6 +73,7 @@ async fn store(pool: &PgPool, cases: &[Case]) {
                 model_version: "m1".into(),
                 report_text: "text".into(),
                 probabilities: json!({}),
+                malignancy_probability: None,
                 shadow: false,
                 device: "cpu".into(),
                 batch_size: 1,

@@ -175,6 +175,8 @@ pub struct NewAiReport {
     pub report_text: String,
     /// Stage-1 probabilities as the report.generated event carries them.
     pub probabilities: serde_json::Value,
+    /// The exam's malignancy probability from those (the event's `malignancy_probability`).
+    pub malignancy_probability: Option<f32>,
     pub shadow: bool,
     /// `cpu`, `cuda:0`, …
     pub device: String,
@@ -194,6 +196,7 @@ pub struct AiReportRow {
     pub model_version: String,
     pub report_text: String,
     pub probabilities: serde_json::Value,
+    pub malignancy_probability: Option<f32>,
     pub shadow: bool,
     pub device: Option<String>,
     pub batch_size: Option<i32>,
@@ -208,8 +211,8 @@ pub struct AiReportRow {
 pub async fn insert(tx: &mut Tx<'_>, report: &NewAiReport) -> Result<Option<i64>, StoreError> {
     sqlx::query_scalar(
         "INSERT INTO ai_reports (study_uid, model_version, report_text, probabilities, shadow, device,
-                                 batch_size, queue_ms, inference_ms, event_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                                 batch_size, queue_ms, inference_ms, event_id, malignancy_probability)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
          ON CONFLICT (study_uid, model_version) DO NOTHING
          RETURNING id",
     )
@@ -223,6 +226,7 @@ pub async fn insert(tx: &mut Tx<'_>, report: &NewAiReport) -> Result<Option<i64>
     .bind(report.queue_ms)
     .bind(report.inference_ms)
     .bind(report.event_id)
+    .bind(report.malignancy_probability)
     .fetch_optional(&mut **tx)
     .await
     .op_on("ai_reports.insert", format_args!("study {} model {}", report.study_uid, report.model_version))
@@ -239,7 +243,7 @@ pub async fn exists(tx: &mut Tx<'_>, study_uid: &str, model_version: &str) -> Re
 }
 
 const REPORT_COLUMNS: &str = "id, study_uid, model_version, report_text, probabilities, shadow, device, \
-    batch_size, queue_ms, inference_ms, generated_at, event_id";
+    batch_size, queue_ms, inference_ms, generated_at, event_id, malignancy_probability";
 
 /// Every report of a study (champion and shadow), oldest first.
 pub async fn for_study(pool: &PgPool, study_uid: &str) -> Result<Vec<AiReportRow>, StoreError> {

@@ -29,6 +29,8 @@ pub struct ExamRecord {
     /// The newest champion (non-shadow) report's model and its newest parse; with a model named,
     /// that model's report.
     pub model_version: Option<String>,
+    /// That report's malignancy probability.
+    pub ai_malignancy_probability: Option<f32>,
     pub parser_version: Option<String>,
     pub ai_structured: Option<Json<StructuredReport>>,
     /// The final read: the arbitration read when there is one, else the newest read.
@@ -51,7 +53,8 @@ pub async fn exam_records(
 ) -> Result<Vec<ExamRecord>, StoreError> {
     sqlx::query_as(
         "SELECT s.study_uid, s.created_at AS stored_at, ex.exam_date, s.site, s.manufacturer, s.model AS device_model, s.software_versions,
-                s.patient_age, ai.model_version, pr.parser_version, pr.structured AS ai_structured,
+                s.patient_age, ai.model_version, ai.malignancy_probability AS ai_malignancy_probability,
+                pr.parser_version, pr.structured AS ai_structured,
                 rd.reader, rd.birads_right AS reader_birads_right, rd.birads_left AS reader_birads_left,
                 rd.density AS reader_density,
                 EXISTS (SELECT 1 FROM outcomes o WHERE o.study_uid = s.study_uid AND o.kind = 'biopsy')
@@ -62,7 +65,7 @@ pub async fn exam_records(
          FROM studies s
          CROSS JOIN LATERAL (SELECT COALESCE(s.study_date, (s.created_at AT TIME ZONE 'UTC')::date)
                              AS exam_date) ex
-         LEFT JOIN LATERAL (SELECT a.id, a.model_version FROM ai_reports a
+         LEFT JOIN LATERAL (SELECT a.id, a.model_version, a.malignancy_probability FROM ai_reports a
                             WHERE a.study_uid = s.study_uid
                               AND CASE WHEN $3::text IS NULL THEN NOT a.shadow ELSE a.model_version = $3 END
                             ORDER BY a.generated_at DESC, a.id DESC LIMIT 1) ai ON true
@@ -126,6 +129,7 @@ impl ExamRecord {
             manufacturer: r.manufacturer.clone(),
             device_model: r.device_model.clone(),
             software_version: r.software_versions.clone(),
+            ai_suspicion: r.ai_malignancy_probability,
             density,
             age: r
                 .patient_age

@@ -59,6 +59,7 @@ async fn a_study_gets_one_report_per_model_version() {
         model_version: "v1".into(),
         report_text: "BI-RADS 1.".into(),
         probabilities: json!({"right": {}}),
+        malignancy_probability: Some(0.25),
         shadow: false,
         device: "cpu".into(),
         batch_size: 2,
@@ -76,5 +77,6 @@ async fn a_study_gets_one_report_per_model_version() {
     tx.commit().await.unwrap();
     let stored = ai_reports::get(pool, "1.2.3.4", "v1").await.unwrap().unwrap();
     assert_eq!((stored.id, stored.report_text.as_str(), stored.batch_size), (id.unwrap(), "BI-RADS 1.", Some(2)));
+    assert_eq!(stored.malignancy_probability, Some(0.25));
     assert_eq!(ai_reports::for_study(pool, "1.2.3.4").await.unwrap().len(), 1);
 }

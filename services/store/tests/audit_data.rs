@@ -37,6 +37,7 @@ async fn a_study_row_carries_the_ai_assessment_and_its_outcome() {
         model_version: "m1".into(),
         report_text: "Right breast: irregular mass. BI-RADS 4B.".into(),
         probabilities: json!({}),
+        malignancy_probability: Some(0.5),
         shadow: false,
         device: "cpu".into(),
         batch_size: 1,
@@ -50,7 +51,7 @@ async fn a_study_row_carries_the_ai_assessment_and_its_outcome() {
     let parse = NewParse { parser_version: "p1", structured: &structured, warnings: &json!([]), confidence: Some(0.9) };
     parsed_reports::insert_for_ai_report(&mut tx, "1.1", "m1", &parse).await.unwrap();
     // A challenger's shadow report on the same study, with another category.
-    ai_reports::insert(&mut tx, &NewAiReport { model_version: "m2".into(), shadow: true, ..report }).await.unwrap();
+    ai_reports::insert(&mut tx, &NewAiReport { model_version: "m2".into(), shadow: true, malignancy_probability: Some(0.1), ..report }).await.unwrap();
     let mut benign = StructuredReport::default();
     benign.birads.right = Some(BiRads::Benign);
     let shadow_parse = NewParse { parser_version: "p1", structured: &benign, warnings: &json!([]), confidence: Some(0.9) };
@@ -72,6 +73,8 @@ async fn a_study_row_carries_the_ai_assessment_and_its_outcome() {
     let with_ai = rows.iter().find(|r| r.study_uid == "1.1").unwrap();
     assert_eq!(with_ai.model_version.as_deref(), Some("m1"));
     assert_eq!(with_ai.parser_version.as_deref(), Some("p1"));
+    assert_eq!(with_ai.ai_malignancy_probability, Some(0.5));
+    assert_eq!(with_ai.exam_and_strata().1.ai_suspicion, Some(0.5));
     assert_eq!(with_ai.ai_structured.as_ref().unwrap().0.birads.exam_category(), Some(BiRads::ModerateSuspicion));
     assert!(with_ai.biopsy_performed);
     assert_eq!(with_ai.outcome.as_deref(), Some("malignant"));
@@ -84,7 +87,7 @@ async fn a_study_row_carries_the_ai_assessment_and_its_outcome() {
     assert!(bare.ai_structured.is_none() && bare.outcome.is_none() && !bare.biopsy_performed && bare.reader.is_none());
     // The challenger's audit sees its shadow report instead of the champion's.
     let shadow = exam_records(pool, today, today + Days::new(1), Some("m2")).await.unwrap();
-    assert_eq!(shadow[0].model_version.as_deref(), Some("m2"));
+    assert_eq!((shadow[0].model_version.as_deref(), shadow[0].ai_malignancy_probability), (Some("m2"), Some(0.1)));
     assert_eq!(shadow[0].ai_structured.as_ref().unwrap().0.birads.exam_category(), Some(BiRads::Benign));
     // Outside the window: nothing.
     assert!(exam_records(pool, today + Days::new(1), today + Days::new(2), None).await.unwrap().is_empty());

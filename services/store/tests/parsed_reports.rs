@@ -32,6 +32,7 @@ fn ai_report(version: &str, shadow: bool) -> NewAiReport {
         model_version: version.into(),
         report_text: "IMPRESSION: BI-RADS 4B.".into(),
         probabilities: json!({}),
+        malignancy_probability: None,
         shadow,
         device: "cpu".into(),
         batch_size: 1,

@@ -20,7 +20,8 @@ pub struct AuditArgs {
     #[arg(long)]
     pub to: NaiveDate,
     /// Dimensions of the cells, comma-separated (day, week, month, site, manufacturer,
-    /// device_model, software_version, density, age_band, model_version, parser_version, reader).
+    /// device_model, software_version, density, age_band, model_version, parser_version,
+    /// ai_suspicion, reader).
     #[arg(long, value_delimiter = ',')]
     pub by: Vec<Dimension>,
     /// Cells with fewer studies show "too few".
