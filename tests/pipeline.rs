@@ -4,7 +4,7 @@
 //! worklist with the model, parser and policy versions that put it there.
 #![allow(clippy::unwrap_used)]
 
-use mammoflow_reports::{check_drift, DriftMetrics};
+use mammoflow_reports::{check_drift, DriftMetrics, DriftWatch};
 use mammoflow_bus::{Publisher, PublisherOptions};
 use mammoflow_domain::View;
 use mammoflow_e2e::{read_topic, Harness};
@@ -71,7 +71,7 @@ async fn every_study_reaches_a_reading_worklist_with_its_provenance() {
 
     // The drift watch's gauges (the portal runs the watch), so the rules naming them are checked.
     let drift = DriftMetrics::register(&h.platform.registry).unwrap();
-    check_drift(pool, &drift, chrono::Utc::now().date_naive(), 90).await.unwrap();
+    check_drift(pool, &drift, chrono::Utc::now().date_naive(), DriftWatch { window_days: 90, min_volume: 20 }).await.unwrap();
     check_exported_metrics(&h, &shutdown).await;
 
     ingest_token.cancel();

@@ -36,6 +36,9 @@ pub struct PortalArgs {
     /// Exam days the drift check looks back over (its first quarter is the reference).
     #[arg(long, env = "MAMMOFLOW_DRIFT_WINDOW_DAYS", default_value_t = 90)]
     pub drift_window_days: u64,
+    /// Fewest values a drift period (and the reference) needs to be scored.
+    #[arg(long, env = "MAMMOFLOW_DRIFT_MIN_VOLUME", default_value_t = mammoflow_reports::DEFAULT_MIN_VOLUME)]
+    pub drift_min_volume: usize,
 }
 
 impl Default for PortalArgs {
@@ -51,6 +54,7 @@ impl Default for PortalArgs {
             max_read_text_bytes: 20_000,
             drift_check_secs: 900,
             drift_window_days: 90,
+            drift_min_volume: mammoflow_reports::DEFAULT_MIN_VOLUME,
         }
     }
 }

@@ -75,7 +75,8 @@ pub async fn spawn_portal(
     let drift = (args.drift_check_secs > 0).then(|| {
         let every = Duration::from_secs(args.drift_check_secs);
         let metrics = state.metrics.drift.clone();
-        tokio::spawn(mammoflow_reports::watch_drift(state.pool.clone(), metrics, every, args.drift_window_days, shutdown.clone()))
+        let watch = mammoflow_reports::DriftWatch { window_days: args.drift_window_days, min_volume: args.drift_min_volume };
+        tokio::spawn(mammoflow_reports::watch_drift(state.pool.clone(), metrics, every, watch, shutdown.clone()))
     });
     let purge = tokio::spawn(purge_sessions(state, shutdown.clone()));
     let task = tokio::spawn(async move {

@@ -8,8 +8,7 @@ use serde::Deserialize;
 
 use crate::error::{FieldError, PortalError};
 
-/// Default minimum cell volume: below it a cell shows "too few" (screening.md: gate on n).
-pub const DEFAULT_MIN_VOLUME: usize = 20;
+pub use mammoflow_reports::DEFAULT_MIN_VOLUME;
 
 /// Days a window covers when the query names no `from`.
 const DEFAULT_DAYS: u64 = 30;

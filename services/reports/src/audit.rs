@@ -54,6 +54,10 @@ impl FromStr for Program {
     }
 }
 
+/// Default minimum volume of a cell or a drift period: below it the figure shows "too few"
+/// (screening.md: gate on n).
+pub const DEFAULT_MIN_VOLUME: usize = 20;
+
 /// What to audit: screening exams dated `[from, to)`, cells over `by`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AuditRequest {
@@ -165,7 +169,7 @@ pub fn compute_audit(
         overall: cell_figures(&all, &definition, &bench),
         cells: cells.into_iter().map(|(key, cell)| AuditCell { key, cell }).collect(),
         trend: trend(&exams, request.from, request.to, &definition, &bench),
-        drift: drift_section(&exams, request.from, request.to),
+        drift: drift_section(&exams, request.from, request.to, request.min_volume),
         changes: change_markers(records, policies),
     })
 }

@@ -66,8 +66,9 @@ pub struct DriftSection {
 
 type Pick = fn(&(ScreeningExam, Strata)) -> Option<String>;
 
-/// The drift section of `exams` over `[from, to)`.
-pub fn drift_section(exams: &[(ScreeningExam, Strata)], from: NaiveDate, to: NaiveDate) -> DriftSection {
+/// The drift section of `exams` over `[from, to)`. A period (or the reference) with fewer than
+/// `min_volume` values is not scored: on a handful of exams any shift looks like drift.
+pub fn drift_section(exams: &[(ScreeningExam, Strata)], from: NaiveDate, to: NaiveDate, min_volume: usize) -> DriftSection {
     let period = granularity(from, to);
     let key_of = |(_, s): &(ScreeningExam, Strata)| s.at.map(|at| period.key(at));
     let used: std::collections::BTreeSet<String> = exams.iter().filter_map(key_of).collect();
@@ -76,6 +77,7 @@ pub fn drift_section(exams: &[(ScreeningExam, Strata)], from: NaiveDate, to: Nai
     let (reference, current) = all.split_at(reference_len);
     let reference_to = current.first().map_or(to, |(_, start)| *start);
     let thresholds = DriftThresholds::default();
+    let min_volume = u64::try_from(min_volume.max(1)).unwrap_or(u64::MAX);
     let in_reference = |e: &(ScreeningExam, Strata)| key_of(e).is_some_and(|k| reference.iter().any(|(r, _)| *r == k));
     let picks: [(&str, &str, Pick); 5] = [
         ("ai_birads", "AI-assessed BI-RADS", |(e, _)| e.ai.map(|b| b.code().to_string())),
@@ -95,7 +97,7 @@ pub fn drift_section(exams: &[(ScreeningExam, Strata)], from: NaiveDate, to: Nai
             let (categories, r, c) = align(&reference_counts, &current_all);
             let points = current
                 .iter()
-                .map(|(key, _)| score(key, &reference_counts, &counts(&|e| key_of(e).as_deref() == Some(key.as_str())), thresholds))
+                .map(|(key, _)| score(key, &reference_counts, &counts(&|e| key_of(e).as_deref() == Some(key.as_str())), thresholds, min_volume))
                 .collect();
             DriftSeries {
                 name: name.to_string(),
@@ -103,7 +105,7 @@ pub fn drift_section(exams: &[(ScreeningExam, Strata)], from: NaiveDate, to: Nai
                 categories,
                 reference_counts: r,
                 current_counts: c,
-                overall: score("current window", &reference_counts, &current_all, thresholds),
+                overall: score("current window", &reference_counts, &current_all, thresholds, min_volume),
                 points,
             }
         })
@@ -118,12 +120,17 @@ pub fn drift_section(exams: &[(ScreeningExam, Strata)], from: NaiveDate, to: Nai
     }
 }
 
-fn score(period: &str, reference: &BTreeMap<String, u64>, current: &BTreeMap<String, u64>, th: DriftThresholds) -> DriftPoint {
+fn score(period: &str, reference: &BTreeMap<String, u64>, current: &BTreeMap<String, u64>, th: DriftThresholds, min_volume: u64) -> DriftPoint {
     let n = current.values().sum();
+    let in_reference: u64 = reference.values().sum();
     let (report, undefined) = if reference.is_empty() {
         (None, Some("no values in the reference window".to_string()))
     } else if n == 0 {
         (None, Some("no values in this period".to_string()))
+    } else if in_reference < min_volume {
+        (None, Some(format!("too few: {in_reference} values in the reference window, under the minimum of {min_volume}")))
+    } else if n < min_volume {
+        (None, Some(format!("too few: {n} values, under the minimum of {min_volume}")))
     } else {
         match categorical_drift(reference, current, th) {
             Ok(r) => (Some(r), None),
@@ -153,7 +160,7 @@ mod tests {
         exams.extend((3..=7).flat_map(|d| (0..50).map(move |i| exam(d, if i % 10 == 0 { BiRads::Benign } else { BiRads::Negative }))));
         exams.extend((0..50).map(|_| exam(8, BiRads::Suspicious)));
         let from = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap_or_default();
-        let s = drift_section(&exams, from, from + chrono::Days::new(8));
+        let s = drift_section(&exams, from, from + chrono::Days::new(8), 20);
         assert_eq!(s.reference_periods, ["2026-03-01", "2026-03-02"]);
         let birads = &s.series[0];
         assert_eq!(birads.categories, ["1", "2", "4"]);
@@ -163,6 +170,20 @@ mod tests {
         // One manufacturer throughout: no alarm.
         assert_eq!(s.series.iter().find(|series| series.name == "manufacturer").map(|m| m.alarms().count()), Some(0));
         assert!(s.note.is_none());
+    }
+
+    #[test]
+    fn periods_under_the_minimum_volume_are_not_scored() {
+        // Ten exams a day, all BI-RADS 1 for three days, then all BI-RADS 4: a clear shift, but a
+        // minimum of 20 leaves every single day unscored; the current window as a whole alarms.
+        let exams: Vec<_> = (1..=8)
+            .flat_map(|d| (0..10).map(move |_| exam(d, if d <= 3 { BiRads::Negative } else { BiRads::Suspicious })))
+            .collect();
+        let from = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap_or_default();
+        let s = drift_section(&exams, from, from + chrono::Days::new(8), 20);
+        let birads = &s.series[0];
+        assert!(birads.points.iter().all(|p| p.report.is_none() && p.undefined.as_deref().is_some_and(|u| u.starts_with("too few: 10 values"))));
+        assert!(birads.overall.report.as_ref().is_some_and(|r| r.alarm.is_some()), "{:?}", birads.overall);
     }
 
     #[test]
@@ -177,7 +198,7 @@ mod tests {
             })
             .collect();
         let from = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap_or_default();
-        let s = drift_section(&exams, from, from + chrono::Days::new(8));
+        let s = drift_section(&exams, from, from + chrono::Days::new(8), 20);
         let series = s.series.iter().find(|series| series.name == "ai_suspicion").expect("the probability series");
         let alarmed: Vec<&str> = series.alarms().map(|p| p.period.as_str()).collect();
         assert_eq!(alarmed, ["current window", "2026-03-07", "2026-03-08"]);
@@ -196,7 +217,7 @@ mod tests {
             })
             .collect();
         let from = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap_or_default();
-        let s = drift_section(&exams, from, from + chrono::Days::new(8));
+        let s = drift_section(&exams, from, from + chrono::Days::new(8), 20);
         let alarmed = |name: &str| -> Vec<String> {
             let series = s.series.iter().find(|series| series.name == name);
             series.map(|series| series.alarms().map(|p| p.period.clone()).collect()).unwrap_or_default()

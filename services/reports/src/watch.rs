@@ -49,11 +49,20 @@ impl DriftMetrics {
     }
 }
 
-/// One pass over the `window_days` exam days up to `today`: sets the gauges and returns the
-/// series that alarm.
-pub async fn check_drift(pool: &PgPool, metrics: &DriftMetrics, today: NaiveDate, window_days: u64) -> Result<Vec<String>, ReportError> {
+/// What the drift watch looks at: the last `window_days` exam days, scoring only periods with at
+/// least `min_volume` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DriftWatch {
+    pub window_days: u64,
+    pub min_volume: usize,
+}
+
+/// One pass over the watched exam days up to `today`: sets the gauges and returns the series
+/// that alarm.
+pub async fn check_drift(pool: &PgPool, metrics: &DriftMetrics, today: NaiveDate, watch: DriftWatch) -> Result<Vec<String>, ReportError> {
     let to = today + Days::new(1);
-    let request = AuditRequest { from: to - Days::new(window_days.max(2)), to, by: Vec::new(), min_volume: 1, program: Program::Us, model: None };
+    let from = to - Days::new(watch.window_days.max(2));
+    let request = AuditRequest { from, to, by: Vec::new(), min_volume: watch.min_volume, program: Program::Us, model: None };
     let report = build_audit(pool, &request).await?;
     let mut alarming = Vec::new();
     for series in &report.drift.series {
@@ -72,9 +81,9 @@ pub async fn check_drift(pool: &PgPool, metrics: &DriftMetrics, today: NaiveDate
 
 /// Runs [`check_drift`] every `every` until `shutdown`; a failed pass is logged and the next
 /// one tries again (the stale `last_run` gauge shows a watch that keeps failing).
-pub async fn watch_drift(pool: PgPool, metrics: DriftMetrics, every: Duration, window_days: u64, shutdown: CancellationToken) {
+pub async fn watch_drift(pool: PgPool, metrics: DriftMetrics, every: Duration, watch: DriftWatch, shutdown: CancellationToken) {
     loop {
-        match check_drift(&pool, &metrics, Utc::now().date_naive(), window_days).await {
+        match check_drift(&pool, &metrics, Utc::now().date_naive(), watch).await {
             Ok(alarming) if !alarming.is_empty() => tracing::warn!(series = ?alarming, "drift alarm"),
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "drift check failed; trying again next interval"),

@@ -35,6 +35,14 @@ pub async fn run(mut args: DemoArgs) -> anyhow::Result<()> {
     let shutdown = shutdown_on_signals();
     let (_server, db) = super::scratch_database(&args.up.platform, "demo").await?;
     args.up.platform.database_url = Some(db.url().to_string());
+    // A demo's few exams a week: the drift watch scores periods from 5 values (production default
+    // 20) and looks every minute, so the device switch shows on the gauges soon after the reads.
+    if args.up.portal.drift_min_volume == mammoflow_reports::DEFAULT_MIN_VOLUME {
+        args.up.portal.drift_min_volume = 5;
+    }
+    if args.up.portal.drift_check_secs == mammoflow_portal::PortalArgs::default().drift_check_secs {
+        args.up.portal.drift_check_secs = 60;
+    }
 
     let out = args.up.platform.data_dir.join("demo").join(db.name());
     println!("1/4 simulating {} screening studies at two sites into {}", args.studies, out.display());
