@@ -7,7 +7,8 @@ use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
 use mammoflow_audit::{Dimension, Undefined};
 use mammoflow_domain::{BiRads, StructuredReport};
 use mammoflow_reports::{build_audit, build_period, render_audit_html, render_period_html, AuditRequest, Program};
-use mammoflow_store::ai_reports::{self, ModelRole, NewAiReport, NewModelVersion};
+use mammoflow_store::ai_reports::{self, ModelRole, NewAiReport};
+use mammoflow_store::testing::model_version;
 use mammoflow_store::local::{fresh_database, test_server_url, TestDatabase};
 use mammoflow_store::outcomes::{self, NewOutcome};
 use mammoflow_store::parsed_reports::{self, NewParse};
@@ -47,16 +48,7 @@ struct Case {
 }
 
 async fn store(pool: &PgPool, cases: &[Case]) {
-    let model = NewModelVersion {
-        version: "m1".into(),
-        family: "mammorg".into(),
-        config: "tiny".into(),
-        checkpoint_uri: None,
-        checkpoint_sha256: "a".repeat(64),
-        role: ModelRole::Champion,
-        details: json!({}),
-    };
-    ai_reports::register_model(pool, &model, "test").await.unwrap();
+    ai_reports::register_model(pool, &model_version("m1", ModelRole::Champion), "test").await.unwrap();
     let policy = NewPolicy { version: "policy-1".into(), mode: "single_reorder".into(), policy_toml: "# test".into(), queues: vec![] };
     triage_policies::activate(pool, &policy, "test").await.unwrap();
     for c in cases {

@@ -22,3 +22,16 @@ pub fn study(uid: &str, status: StudyStatus) -> NewStudy {
         arrived_event_id: uuid::Uuid::now_v7(),
     }
 }
+
+/// A `mammorg`/`tiny` model registration with a dummy checkpoint hash.
+pub fn model_version(version: &str, role: crate::ai_reports::ModelRole) -> crate::ai_reports::NewModelVersion {
+    crate::ai_reports::NewModelVersion {
+        version: version.into(),
+        family: "mammorg".into(),
+        config: "tiny".into(),
+        checkpoint_uri: None,
+        checkpoint_sha256: "a".repeat(64),
+        role,
+        details: serde_json::json!({}),
+    }
+}
