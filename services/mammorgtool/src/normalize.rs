@@ -27,87 +27,30 @@ impl Normalized {
             map: Vec::with_capacity(src.len() + 9),
         };
         let bytes = src.as_bytes();
-        let mut chars = src.char_indices().peekable();
-        while let Some((i, c)) = chars.next() {
-            // Full-width ASCII forms (ＢＩ－ＲＡＤＳ, ４Ａ, ：，；) read as their ASCII twins.
-            let c = match c {
-                '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xff01 + 0x21).unwrap_or(c),
-                c => c,
-            };
-            match c {
-                '\r' => {
-                    // "\r\n" becomes one newline; a lone "\r" is a newline too.
-                    if bytes.get(i + 1) != Some(&b'\n') {
-                        out.push(b'\n', i);
-                    }
-                }
-                '\n' => out.push(b'\n', i),
-                ' ' | '\t' | '\u{a0}' | '\u{2009}' | '\u{202f}' | '\u{3000}' => {
-                    if !matches!(out.last(), Some(b' ') | Some(b'\n') | None) {
-                        out.push(b' ', i);
-                    }
-                }
-                '-' | '/' | '\u{2010}' | '\u{2011}' | '\u{2013}' | '\u{2014}' => {
-                    let prev_word = out.last().is_some_and(|b| b.is_ascii_alphanumeric());
-                    let next_word = chars.peek().is_some_and(|(_, n)| n.is_alphanumeric());
-                    let prev_digit = out.last().is_some_and(|b| b.is_ascii_digit());
-                    let next_digit = chars.peek().is_some_and(|(_, n)| n.is_ascii_digit());
-                    // Between two words the mark only joins them ("bi-rads", "follow-up");
-                    // between two numbers it is a range or a date and must stay.
-                    if prev_word && next_word && !(prev_digit && next_digit) {
-                        out.push(b' ', i);
-                    } else if c == '/' {
-                        out.push(b'/', i);
-                    } else {
-                        out.push(b'-', i);
-                    }
-                }
-                '\u{2018}' | '\u{2019}' | '\u{2032}' | '`' => out.push(b'\'', i),
-                '\u{201c}' | '\u{201d}' => out.push(b'"', i),
-                '\u{00d7}' => {
-                    // "12mm×10mm": a spaced "x" keeps "mm" a word before it.
-                    if !matches!(out.last(), Some(b' ') | Some(b'\n') | None) {
-                        out.push(b' ', i);
-                    }
-                    out.push(b'x', i);
-                    if chars.peek().is_some_and(|(_, n)| !n.is_whitespace()) {
-                        out.push(b' ', i);
-                    }
-                }
-                '\u{2160}'..='\u{216b}' | '\u{2170}'..='\u{217b}' => {
-                    // Roman numerals as single code points: Ⅰ..Ⅻ and ⅰ..ⅻ.
-                    const ROMAN: [&str; 12] =
-                        ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"];
-                    let base = if c >= '\u{2170}' { 0x2170 } else { 0x2160 };
-                    let idx = (c as u32 - base) as usize;
-                    for b in ROMAN[idx].bytes() {
-                        out.push(b, i);
-                    }
-                }
-                '\u{3002}' => {
-                    // The Chinese full stop ends a sentence even with no space after it.
-                    out.push(b'.', i);
-                    if let Some(&(n, next)) = chars.peek() {
-                        if !next.is_whitespace() {
-                            out.push(b' ', n);
-                        }
-                    }
-                }
-                // 【检查所见】 is a header like "检查所见：".
-                '\u{3010}' => {
-                    if !matches!(out.last(), Some(b' ') | Some(b'\n') | None) {
-                        out.push(b' ', i);
-                    }
-                }
-                '\u{3011}' => out.push(b':', i),
-                c if c.is_ascii() => out.push((c as u8).to_ascii_lowercase(), i),
-                c => {
-                    let mut buf = [0u8; 4];
-                    for b in c.encode_utf8(&mut buf).bytes() {
-                        out.push(b, i);
-                    }
-                }
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if is_plain_ascii(b) {
+                // Most of an English report: copy the run of plain bytes in one go.
+                let run = bytes[i..].iter().position(|&b| !is_plain_ascii(b)).map_or(bytes.len(), |n| i + n);
+                out.bytes.extend(bytes[i..run].iter().map(u8::to_ascii_lowercase));
+                out.map.extend(i as u32..run as u32);
+                i = run;
+                continue;
             }
+            if b == b' ' {
+                // The other common byte, kept out of the char decoding below.
+                if !matches!(out.last(), Some(b' ') | Some(b'\n') | None) {
+                    out.push(b' ', i);
+                }
+                i += 1;
+                continue;
+            }
+            // `i` is always a char boundary: runs and chars end on one.
+            let c = src[i..].chars().next().unwrap_or('\u{fffd}');
+            let next = src[i + c.len_utf8()..].chars().next();
+            out.special(c, i, next, bytes);
+            i += c.len_utf8();
         }
         out.map.push(src.len() as u32);
         // Only whole UTF-8 encodings of chars and ASCII bytes were pushed, so this succeeds;
@@ -118,6 +61,86 @@ impl Normalized {
             Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
         };
         out
+    }
+
+    /// One char that is not plain ASCII, at source offset `i`, followed by `next`.
+    fn special(&mut self, c: char, i: usize, next: Option<char>, bytes: &[u8]) {
+        // Full-width ASCII forms (ＢＩ－ＲＡＤＳ, ４Ａ, ：，；) read as their ASCII twins.
+        let c = match c {
+            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xff01 + 0x21).unwrap_or(c),
+            c => c,
+        };
+        match c {
+            '\r' => {
+                // "\r\n" becomes one newline; a lone "\r" is a newline too.
+                if bytes.get(i + 1) != Some(&b'\n') {
+                    self.push(b'\n', i);
+                }
+            }
+            '\n' => self.push(b'\n', i),
+            ' ' | '\t' | '\u{a0}' | '\u{2009}' | '\u{202f}' | '\u{3000}' => {
+                if !matches!(self.last(), Some(b' ') | Some(b'\n') | None) {
+                    self.push(b' ', i);
+                }
+            }
+            '-' | '/' | '\u{2010}' | '\u{2011}' | '\u{2013}' | '\u{2014}' => {
+                let prev_word = self.last().is_some_and(|b| b.is_ascii_alphanumeric());
+                let next_word = next.is_some_and(char::is_alphanumeric);
+                let prev_digit = self.last().is_some_and(|b| b.is_ascii_digit());
+                let next_digit = next.is_some_and(|n| n.is_ascii_digit());
+                // Between two words the mark only joins them ("bi-rads", "follow-up");
+                // between two numbers it is a range or a date and must stay.
+                if prev_word && next_word && !(prev_digit && next_digit) {
+                    self.push(b' ', i);
+                } else if c == '/' {
+                    self.push(b'/', i);
+                } else {
+                    self.push(b'-', i);
+                }
+            }
+            '\u{2018}' | '\u{2019}' | '\u{2032}' | '`' => self.push(b'\'', i),
+            '\u{201c}' | '\u{201d}' => self.push(b'"', i),
+            '\u{00d7}' => {
+                // "12mm×10mm": a spaced "x" keeps "mm" a word before it.
+                if !matches!(self.last(), Some(b' ') | Some(b'\n') | None) {
+                    self.push(b' ', i);
+                }
+                self.push(b'x', i);
+                if next.is_some_and(|n| !n.is_whitespace()) {
+                    self.push(b' ', i);
+                }
+            }
+            '\u{2160}'..='\u{216b}' | '\u{2170}'..='\u{217b}' => {
+                // Roman numerals as single code points: Ⅰ..Ⅻ and ⅰ..ⅻ.
+                const ROMAN: [&str; 12] = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"];
+                let base = if c >= '\u{2170}' { 0x2170 } else { 0x2160 };
+                let idx = (c as u32 - base) as usize;
+                for b in ROMAN[idx].bytes() {
+                    self.push(b, i);
+                }
+            }
+            '\u{3002}' => {
+                // The Chinese full stop ends a sentence even with no space after it.
+                self.push(b'.', i);
+                if next.is_some_and(|n| !n.is_whitespace()) {
+                    self.push(b' ', i + c.len_utf8());
+                }
+            }
+            // 【检查所见】 is a header like "检查所见：".
+            '\u{3010}' => {
+                if !matches!(self.last(), Some(b' ') | Some(b'\n') | None) {
+                    self.push(b' ', i);
+                }
+            }
+            '\u{3011}' => self.push(b':', i),
+            c if c.is_ascii() => self.push((c as u8).to_ascii_lowercase(), i),
+            c => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    self.push(b, i);
+                }
+            }
+        }
     }
 
     fn push(&mut self, b: u8, src: usize) {
@@ -133,6 +156,12 @@ impl Normalized {
     pub fn src_offset(&self, pos: usize) -> usize {
         self.map.get(pos).copied().unwrap_or_else(|| self.map.last().copied().unwrap_or(0)) as usize
     }
+}
+
+/// ASCII bytes copied as they are (lower-cased): everything but whitespace, line breaks and
+/// the marks [`Normalized::special`] rewrites.
+fn is_plain_ascii(b: u8) -> bool {
+    b.is_ascii_graphic() && !matches!(b, b'-' | b'/' | b'`')
 }
 
 /// CJK ideographs, CJK punctuation and the full-width forms not folded to ASCII.
