@@ -57,15 +57,17 @@ const GRID: usize = 256;
 pub fn find_breast(img: &GreyImage, threshold: f32, laterality: Laterality) -> Option<(BreastBox, ChestWall)> {
     let f = img.rows.max(img.cols).div_ceil(GRID).max(1);
     let (gh, gw) = (img.rows.div_ceil(f), img.cols.div_ceil(f));
-    let mut mask = vec![false; gh * gw];
-    for (gy, row) in mask.chunks_mut(gw).enumerate() {
-        for (gx, cell) in row.iter_mut().enumerate() {
-            let (y0, x0) = (gy * f, gx * f);
-            let (y1, x1) = ((y0 + f).min(img.rows), (x0 + f).min(img.cols));
-            let sum: f32 = (y0..y1).flat_map(|y| img.data[y * img.cols + x0..y * img.cols + x1].iter()).sum();
-            *cell = sum / ((y1 - y0) * (x1 - x0)) as f32 > threshold;
+    // Block sums row by row (one pass over the pixels in memory order), then means.
+    let mut sums = vec![0f32; gh * gw];
+    for (y, row) in img.data.chunks_exact(img.cols.max(1)).enumerate() {
+        let cells = &mut sums[(y / f) * gw..(y / f + 1) * gw];
+        for (cell, block) in cells.iter_mut().zip(row.chunks(f)) {
+            *cell += block.iter().sum::<f32>();
         }
     }
+    let cell_len = |i: usize, n: usize| ((i + 1) * f).min(n) - i * f;
+    let mask: Vec<bool> =
+        sums.iter().enumerate().map(|(i, s)| s / (cell_len(i / gw, img.rows) * cell_len(i % gw, img.cols)) as f32 > threshold).collect();
     let component = largest_component(&mask, gh, gw)?;
     let (mut top, mut bottom, mut left, mut right) = (gh, 0, gw, 0);
     for &i in &component {
@@ -134,39 +136,93 @@ pub fn prepare_view(img: &GreyImage, laterality: Laterality, opts: &PreprocessOp
     let (h, w) = (bottom - top, right - left);
     let side = h.max(w);
     // Square canvas: crop rows centred vertically, columns against the right (chest-wall) edge.
-    let (dy, dx) = ((side - h) / 2, side - w);
-    let mut canvas = vec![0f32; side * side];
-    for y in 0..h {
-        let src = &img.data[(top + y) * img.cols + left..(top + y) * img.cols + right];
-        let dst = &mut canvas[(dy + y) * side + dx..(dy + y) * side + dx + w];
-        dst.copy_from_slice(src);
-        if wall == ChestWall::Left {
-            dst.reverse();
-        }
-    }
-    let resized = resize_bilinear(&canvas, side, side, opts.size, opts.size);
+    let canvas = Canvas {
+        height: side,
+        width: side,
+        top: (side - h) / 2,
+        left: side - w,
+        mirror: wall == ChestWall::Left,
+    };
+    let crop = Region { data: &img.data, stride: img.cols, top, left, rows: h, cols: w };
+    let resized = resample(&crop, &canvas, opts.size, opts.size);
     Ok(resized.into_iter().map(|v| (v.clamp(0.0, 1.0) - 0.5) / 0.5).collect())
 }
 
 /// Antialiased bilinear resampling (triangle filter widened by the scale when shrinking, as
-/// PIL does), separable: rows first, then columns.
+/// PIL does) of a whole `h x w` image.
 pub fn resize_bilinear(src: &[f32], h: usize, w: usize, out_h: usize, out_w: usize) -> Vec<f32> {
-    let wx = filter_weights(w, out_w);
-    let wy = filter_weights(h, out_h);
-    let mut tmp = vec![0f32; h * out_w];
-    for y in 0..h {
-        let row = &src[y * w..(y + 1) * w];
-        for (x, (start, weights)) in wx.iter().enumerate() {
-            tmp[y * out_w + x] = weights.iter().enumerate().map(|(k, wt)| wt * row[start + k]).sum();
+    let whole = Region { data: src, stride: w, top: 0, left: 0, rows: h, cols: w };
+    resample(&whole, &Canvas { height: h, width: w, top: 0, left: 0, mirror: false }, out_h, out_w)
+}
+
+/// A rectangle of a row-major image.
+struct Region<'a> {
+    data: &'a [f32],
+    stride: usize,
+    top: usize,
+    left: usize,
+    rows: usize,
+    cols: usize,
+}
+
+impl Region<'_> {
+    fn row(&self, r: usize) -> &[f32] {
+        let start = (self.top + r) * self.stride + self.left;
+        &self.data[start..start + self.cols]
+    }
+}
+
+/// Where a region sits on a background-filled (0) canvas, optionally mirrored left to right.
+struct Canvas {
+    height: usize,
+    width: usize,
+    top: usize,
+    left: usize,
+    mirror: bool,
+}
+
+/// Resamples the canvas holding `region` to `out_h x out_w` without building the canvas:
+/// columns first, straight from the image rows (each output row is a weighted sum of whole
+/// rows, which vectorises; background rows add nothing and are skipped), then rows, on the few
+/// output rows only.
+fn resample(region: &Region, canvas: &Canvas, out_h: usize, out_w: usize) -> Vec<f32> {
+    let wy = filter_weights(canvas.height, out_h);
+    let wx = filter_weights(canvas.width, out_w);
+    let mut tmp = vec![0f32; out_h * region.cols];
+    for ((start, weights), acc) in wy.iter().zip(tmp.chunks_exact_mut(region.cols.max(1))) {
+        for (k, wt) in weights.iter().enumerate() {
+            let Some(r) = (start + k).checked_sub(canvas.top).filter(|r| *r < region.rows) else { continue };
+            for (a, v) in acc.iter_mut().zip(region.row(r)) {
+                *a += wt * v;
+            }
         }
     }
+    let mut line = vec![0f32; canvas.width];
     let mut out = vec![0f32; out_h * out_w];
-    for (y, (start, weights)) in wy.iter().enumerate() {
-        for x in 0..out_w {
-            out[y * out_w + x] = weights.iter().enumerate().map(|(k, wt)| wt * tmp[(start + k) * out_w + x]).sum();
+    for (y, out_row) in out.chunks_exact_mut(out_w.max(1)).enumerate() {
+        let placed = &mut line[canvas.left..canvas.left + region.cols];
+        placed.copy_from_slice(&tmp[y * region.cols..(y + 1) * region.cols]);
+        if canvas.mirror {
+            placed.reverse();
+        }
+        for (o, (start, weights)) in out_row.iter_mut().zip(&wx) {
+            *o = dot(weights, &line[*start..start + weights.len()]);
         }
     }
     out
+}
+
+/// Dot product with eight partial sums, so the additions do not wait on each other.
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
+    for (x, y) in ca.zip(cb) {
+        for i in 0..8 {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    acc.iter().sum::<f32>() + tail
 }
 
 /// Per output index: first input index and normalised weights.
