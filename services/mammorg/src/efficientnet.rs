@@ -5,11 +5,13 @@
 //! is what the official B5 (computed for 456, fed 512) does. No pooling or classifier: the
 //! output is the head map flattened to tokens (row-major, token = row * width + col).
 //!
-//! Batch norms always use their running statistics: the encoder is frozen in every official
-//! stage, and for `tiny` they act as trainable affine layers.
+//! Batch norms use their running statistics, except when the encoder itself trains (`tiny` from
+//! scratch): then they normalise with the batch's statistics and update the running ones, as
+//! PyTorch's train mode does. Without that, a from-scratch encoder is ten unnormalised blocks
+//! deep and barely learns on a CPU budget.
 
 use crate::config::EfficientNetConfig;
-use crate::norm::batch_norm_eval;
+use candle_core::ModuleT;
 use candle_core::{Module, Result, Tensor};
 use candle_nn::{BatchNorm, Conv2d, Conv2dConfig, VarBuilder};
 
@@ -144,16 +146,16 @@ impl MbConvBlock {
         })
     }
 
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+    fn forward_t(&self, x: &Tensor, train: bool) -> Result<Tensor> {
         let mut h = x.clone();
         if let Some((conv, bn)) = &self.expand {
-            h = batch_norm_eval(bn, &conv.forward(&h)?)?.silu()?;
+            h = bn.forward_t(&conv.forward(&h)?, train)?.silu()?;
         }
-        h = batch_norm_eval(&self.bn1, &self.depthwise.forward(&h)?)?.silu()?;
+        h = self.bn1.forward_t(&self.depthwise.forward(&h)?, train)?.silu()?;
         let squeezed = h.mean_keepdim(2)?.mean_keepdim(3)?;
         let gate = self.se_expand.forward(&self.se_reduce.forward(&squeezed)?.silu()?)?;
         h = h.broadcast_mul(&candle_nn::ops::sigmoid(&gate)?)?;
-        h = batch_norm_eval(&self.bn2, &self.project.forward(&h)?)?;
+        h = self.bn2.forward_t(&self.project.forward(&h)?, train)?;
         if self.skip {
             h = (h + x)?;
         }
@@ -208,18 +210,19 @@ impl EfficientNet {
         Ok(EfficientNet { stem, bn0, blocks, head, bn1 })
     }
 
-    /// The head feature map `[N, hidden, S/32, S/32]`.
-    pub fn feature_map(&self, images: &Tensor) -> Result<Tensor> {
-        let mut h = batch_norm_eval(&self.bn0, &self.stem.forward(images)?)?.silu()?;
+    /// The head feature map `[N, hidden, S/32, S/32]`; `train`: batch statistics in the batch
+    /// norms (and their running statistics updated).
+    pub fn feature_map(&self, images: &Tensor, train: bool) -> Result<Tensor> {
+        let mut h = self.bn0.forward_t(&self.stem.forward(images)?, train)?.silu()?;
         for block in &self.blocks {
-            h = block.forward(&h)?;
+            h = block.forward_t(&h, train)?;
         }
-        batch_norm_eval(&self.bn1, &self.head.forward(&h)?)?.silu()
+        self.bn1.forward_t(&self.head.forward(&h)?, train)?.silu()
     }
 
     /// Patch tokens `[N, H*W, hidden]`, row-major over the head map.
-    pub fn forward(&self, images: &Tensor) -> Result<Tensor> {
-        let map = self.feature_map(images)?;
+    pub fn forward_t(&self, images: &Tensor, train: bool) -> Result<Tensor> {
+        let map = self.feature_map(images, train)?;
         let (n, c, h, w) = map.dims4()?;
         map.reshape((n, c, h * w))?.transpose(1, 2)?.contiguous()
     }

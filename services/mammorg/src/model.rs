@@ -207,7 +207,7 @@ impl MammoRg {
             )));
         }
         let images = views.reshape((b * 4, c, s1, s2))?.to_dtype(self.dtype)?;
-        let mut tokens = self.encoder.forward(&images)?;
+        let mut tokens = self.encoder.forward_t(&images, train_encoder)?;
         if !train_encoder {
             tokens = tokens.detach();
         }

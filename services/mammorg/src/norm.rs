@@ -1,13 +1,8 @@
 //! Normalisation layers built from differentiable primitives. candle-nn's fused `layer_norm` /
 //! `rms_norm` kernels have no backward pass, and this crate trains through them.
 
-use candle_core::{DType, Module, ModuleT, Result, Tensor, D};
-use candle_nn::{BatchNorm, VarBuilder};
-
-/// Batch norm with running statistics (the encoder's batch norms are never in training mode).
-pub(crate) fn batch_norm_eval(bn: &BatchNorm, x: &Tensor) -> Result<Tensor> {
-    bn.forward_t(x, false)
-}
+use candle_core::{DType, Module, Result, Tensor, D};
+use candle_nn::VarBuilder;
 
 /// LayerNorm over the last dimension (PyTorch names `weight`, `bias`), computed in f32.
 #[derive(Debug, Clone)]

@@ -62,3 +62,25 @@ fn phases_select_the_official_trainable_sets() {
     assert!(!All.includes("module.image_encoder._bn0.running_var", false));
     assert!(All.includes("module.image_encoder._conv_stem.weight", false));
 }
+
+/// A from-scratch encoder trains with batch statistics and keeps running ones for inference; a
+/// frozen one (every official stage) leaves its running statistics alone.
+#[test]
+fn encoder_batch_norms_track_statistics_only_when_the_encoder_trains() {
+    let cfg = tiny_config();
+    let running_mean = |model: &MammoRg| {
+        let name = format!("{}._bn0.running_mean", mammorg::model::ENCODER_PREFIX);
+        let vars = model.varmap().data().lock().expect("varmap");
+        vars.get(&name).expect("stem running mean").as_tensor().to_vec1::<f32>().expect("values")
+    };
+    let v = views(2, cfg.image_size, 3);
+    for (phase, moves) in [(TrainPhase::Stage1, false), (TrainPhase::All, true)] {
+        let model = MammoRg::new_random(&cfg, 23, true, DType::F32, &Device::Cpu).expect("model");
+        let before = running_mean(&model);
+        let mut trainer = Trainer::new(&model, phase, 1e-3).expect("trainer");
+        trainer.stage1_step(&model, &v, &toy_labels()).expect("step");
+        let after = running_mean(&model);
+        let moved = before.iter().zip(&after).any(|(a, b)| (a - b).abs() > 1e-6);
+        assert_eq!(moved, moves, "{phase:?}: running mean before {before:?}, after {after:?}");
+    }
+}

@@ -1,0 +1,132 @@
+//! The best BI-RADS F1 any image model can reach on the simulator's studies: an oracle that
+//! sees every lesion exactly as the generator drew it (type, status, descriptors, size in 5 mm
+//! steps) and answers, per breast, the category the generator most often gave that lesion set
+//! in a separate fitting run, or a category drawn with the frequencies the generator used for
+//! it (macro-F1 rewards spreading guesses over classes no one can tell apart, so the draw can
+//! score higher than the most frequent answer). What no image can tell apart (the generator draws the lesions of
+//! 4, 4A, 4B and 4C from one distribution, and some of 0 and 3 alike) caps the score.
+//! Density and findings are copied from the truth, so only the BI-RADS figure means anything.
+//!
+//! ```text
+//! cargo run --release -p mammorg --features eval --example birads_ceiling -- \
+//!     --fit /tmp/ceiling-fit --fit-studies 3000 --data /tmp/mammorg-eval --studies 500 --generator-seed 2
+//! ```
+
+use mammoflow_dicom::synth::{simulate, SimulationOptions, StudyTruth};
+use mammoflow_domain::{BiRads, Laterality, Side, StructuredReport};
+use mammorg::data::study_folders;
+use mammorgtool::metrics::{evaluate, EvalItem};
+use mammorgtool::schema::to_mammorg;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let kv: HashMap<String, String> =
+        args.chunks(2).filter_map(|p| Some((p.first()?.trim_start_matches("--").to_string(), p.get(1)?.clone()))).collect();
+    let get = |k: &str, d: &str| kv.get(k).cloned().unwrap_or_else(|| d.to_string());
+    let fit = truths(&PathBuf::from(get("fit", "/tmp/ceiling-fit")), get("fit-studies", "3000").parse()?, 1)?;
+    let eval = truths(&PathBuf::from(get("data", "/tmp/mammorg-eval")), get("studies", "500").parse()?, get("generator-seed", "2").parse()?)?;
+
+    // Category counts per lesion set of one breast.
+    let mut table: HashMap<String, HashMap<BiRads, usize>> = HashMap::new();
+    for (t, _) in &fit {
+        for side in [Laterality::Right, Laterality::Left] {
+            if let Some(cat) = t.report.birads.for_side(side) {
+                *table.entry(lesion_key(&t.report, side)).or_default().entry(cat).or_default() += 1;
+            }
+        }
+    }
+    println!("lesion sets seen in the fitting run: {}", table.len());
+    let refs: Vec<EvalItem> = eval
+        .iter()
+        .enumerate()
+        .map(|(i, (_, reference))| {
+            let id = serde_json::Value::from(i);
+            EvalItem { id: id.clone(), text: None, structured: to_mammorg(&mammorgtool::parse(reference).report, id, reference) }
+        })
+        .collect();
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    for rule in [Rule::MostFrequent, Rule::Drawn] {
+        let mut preds = Vec::new();
+        for (i, (t, _)) in eval.iter().enumerate() {
+            let mut guess = t.report.clone();
+            let mut pick = |side| table.get(&lesion_key(&t.report, side)).map_or(BiRads::Negative, |counts| rule.pick(counts, &mut rng));
+            guess.birads.right = Some(pick(Laterality::Right));
+            guess.birads.left = Some(pick(Laterality::Left));
+            guess.birads.overall = guess.birads.right.zip(guess.birads.left).map(|(r, l)| r.most_severe(l));
+            let id = serde_json::Value::from(i);
+            preds.push(EvalItem { id: id.clone(), text: None, structured: to_mammorg(&guess, id, "") });
+        }
+        let report = evaluate(&preds, &refs)?;
+        let show = |m: mammorgtool::metrics::Metric| m.value.map_or("n/a".to_string(), |v| format!("{v:.3} [{:.3}, {:.3}]", m.ci_low.unwrap_or(f64::NAN), m.ci_high.unwrap_or(f64::NAN)));
+        println!("oracle ({rule:?}) on {} studies, reference = parsed reference reports:", eval.len());
+        println!("  BI-RADS F1 {}", show(report.birads_f1));
+        println!("  density F1 {}, finding F1 {} (copied from the truth: a check of the parser only)", show(report.density_f1), show(report.finding_f1));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Rule {
+    MostFrequent,
+    Drawn,
+}
+
+impl Rule {
+    fn pick(self, counts: &HashMap<BiRads, usize>, rng: &mut ChaCha8Rng) -> BiRads {
+        // Sorted so that the answer does not depend on the map's iteration order.
+        let mut counts: Vec<(BiRads, usize)> = counts.iter().map(|(c, n)| (*c, *n)).collect();
+        counts.sort_by_key(|(c, n)| (std::cmp::Reverse(*n), c.code()));
+        match self {
+            Rule::MostFrequent => counts[0].0,
+            Rule::Drawn => {
+                let total: usize = counts.iter().map(|(_, n)| n).sum();
+                let mut at = rng.random_range(0..total);
+                for (c, n) in &counts {
+                    if at < *n {
+                        return *c;
+                    }
+                    at -= n;
+                }
+                counts[0].0
+            }
+        }
+    }
+}
+
+/// Truth and reference report of the first `n` studies of `dir`, simulated there if empty.
+fn truths(dir: &Path, n: usize, seed: u64) -> Result<Vec<(StudyTruth, String)>, Box<dyn std::error::Error>> {
+    std::fs::create_dir_all(dir)?;
+    if study_folders(dir)?.is_empty() {
+        let opts = SimulationOptions { studies: n, seed, rows: 208, cols: 160, enrich_abnormal: true, ..Default::default() };
+        simulate(&opts, dir)?;
+    }
+    let mut out = Vec::new();
+    for folder in study_folders(dir)?.into_iter().take(n) {
+        let truth: StudyTruth = serde_json::from_str(&std::fs::read_to_string(folder.join("truth.json"))?)?;
+        out.push((truth, std::fs::read_to_string(folder.join("report.txt"))?));
+    }
+    Ok(out)
+}
+
+/// What an image shows of one breast: each finding on it with status, sorted descriptors and
+/// size in 5 mm steps (location is left out: the generator places lesions independently of
+/// the category).
+fn lesion_key(report: &StructuredReport, side: Laterality) -> String {
+    let mut parts: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| matches!((f.side, side), (Some(Side::Right), Laterality::Right) | (Some(Side::Left), Laterality::Left) | (Some(Side::Bilateral), _)))
+        .map(|f| {
+            let mut d = f.descriptors.clone();
+            d.sort();
+            let size = f.size_mm.map_or(-1, |s| (s / 5.0).floor() as i32);
+            format!("{:?}/{:?}/{}/{size}", f.finding_type, f.status, d.join("+"))
+        })
+        .collect();
+    parts.sort();
+    parts.join(";")
+}
