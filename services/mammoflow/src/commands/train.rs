@@ -16,7 +16,7 @@ pub struct TrainArgs {
     #[arg(long)]
     pub out: PathBuf,
     /// Studies to use (and to simulate when the folder is empty).
-    #[arg(long, default_value_t = 600)]
+    #[arg(long, default_value_t = 1000)]
     pub studies: usize,
     /// Simulator seed when studies are generated (evaluate with another one).
     #[arg(long, default_value_t = 1)]
