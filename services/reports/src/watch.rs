@@ -13,9 +13,6 @@ use tokio_util::sync::CancellationToken;
 use crate::audit::{build_audit, AuditRequest, Program};
 use crate::ReportError;
 
-/// The drift series the audit computes (see [`crate::drift`]), so their gauges exist from the
-/// first scrape on.
-pub const DRIFT_SERIES: [&str; 5] = ["ai_birads", "ai_suspicion", "manufacturer", "device_model", "software_version"];
 
 #[derive(Debug, Clone)]
 pub struct DriftMetrics {
@@ -38,7 +35,8 @@ impl DriftMetrics {
             &["series"],
         )?;
         let last_run = IntGauge::new("mammoflow_audit_drift_last_run_timestamp_seconds", "When the drift watch last finished a pass")?;
-        for series in DRIFT_SERIES {
+        // Every series the audit computes, so its gauges exist from the first scrape on.
+        for (series, _, _) in crate::drift::SERIES {
             alarm.with_label_values(&[series]);
             psi.with_label_values(&[series]);
         }
