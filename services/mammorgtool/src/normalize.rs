@@ -40,9 +40,7 @@ impl Normalized {
             }
             if b == b' ' {
                 // The other common byte, kept out of the char decoding below.
-                if !matches!(out.last(), Some(b' ') | Some(b'\n') | None) {
-                    out.push(b' ', i);
-                }
+                out.space(i);
                 i += 1;
                 continue;
             }
@@ -78,11 +76,7 @@ impl Normalized {
                 }
             }
             '\n' => self.push(b'\n', i),
-            ' ' | '\t' | '\u{a0}' | '\u{2009}' | '\u{202f}' | '\u{3000}' => {
-                if !matches!(self.last(), Some(b' ') | Some(b'\n') | None) {
-                    self.push(b' ', i);
-                }
-            }
+            ' ' | '\t' | '\u{a0}' | '\u{2009}' | '\u{202f}' | '\u{3000}' => self.space(i),
             '-' | '/' | '\u{2010}' | '\u{2011}' | '\u{2013}' | '\u{2014}' => {
                 let prev_word = self.last().is_some_and(|b| b.is_ascii_alphanumeric());
                 let next_word = next.is_some_and(char::is_alphanumeric);
@@ -102,9 +96,7 @@ impl Normalized {
             '\u{201c}' | '\u{201d}' => self.push(b'"', i),
             '\u{00d7}' => {
                 // "12mm×10mm": a spaced "x" keeps "mm" a word before it.
-                if !matches!(self.last(), Some(b' ') | Some(b'\n') | None) {
-                    self.push(b' ', i);
-                }
+                self.space(i);
                 self.push(b'x', i);
                 if next.is_some_and(|n| !n.is_whitespace()) {
                     self.push(b' ', i);
@@ -127,11 +119,7 @@ impl Normalized {
                 }
             }
             // 【检查所见】 is a header like "检查所见：".
-            '\u{3010}' => {
-                if !matches!(self.last(), Some(b' ') | Some(b'\n') | None) {
-                    self.push(b' ', i);
-                }
-            }
+            '\u{3010}' => self.space(i),
             '\u{3011}' => self.push(b':', i),
             c if c.is_ascii() => self.push((c as u8).to_ascii_lowercase(), i),
             c => {
@@ -146,6 +134,13 @@ impl Normalized {
     fn push(&mut self, b: u8, src: usize) {
         self.bytes.push(b);
         self.map.push(src as u32);
+    }
+
+    /// One space, unless the text starts here or already ends in a space or a line break.
+    fn space(&mut self, src: usize) {
+        if !matches!(self.last(), Some(b' ') | Some(b'\n') | None) {
+            self.push(b' ', src);
+        }
     }
 
     fn last(&self) -> Option<u8> {
