@@ -3,8 +3,9 @@
 //! steps) and answers, per breast, the category the generator most often gave that lesion set
 //! in a separate fitting run, or a category drawn with the frequencies the generator used for
 //! it (macro-F1 rewards spreading guesses over classes no one can tell apart, so the draw can
-//! score higher than the most frequent answer). What no image can tell apart (the generator draws the lesions of
-//! 4, 4A, 4B and 4C from one distribution, and some of 0 and 3 alike) caps the score.
+//! score higher than the most frequent answer). What no image can tell apart caps the score: the
+//! generator derives 0, 3, 4A, 4B, 4C and 5 from the lesion's descriptors and size, but a reader
+//! who does not subdivide category 4 writes plain 4 for lesions of all three subcategories.
 //! Density and findings are copied from the truth, so only the BI-RADS figure means anything.
 //!
 //! ```text
@@ -12,9 +13,11 @@
 //!     --fit /tmp/ceiling-fit --fit-studies 3000 --data /tmp/mammorg-eval --studies 500 --generator-seed 2
 //! ```
 
-use mammoflow_dicom::synth::{simulate, SimulationOptions, StudyTruth};
+mod common;
+
+use common::{simulated_studies, AnyResult, Args};
+use mammoflow_dicom::synth::StudyTruth;
 use mammoflow_domain::{BiRads, Laterality, Side, StructuredReport};
-use mammorg::data::study_folders;
 use mammorgtool::metrics::{evaluate, EvalItem};
 use mammorgtool::schema::to_mammorg;
 use rand::{Rng, SeedableRng};
@@ -22,13 +25,10 @@ use rand_chacha::ChaCha8Rng;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let kv: HashMap<String, String> =
-        args.chunks(2).filter_map(|p| Some((p.first()?.trim_start_matches("--").to_string(), p.get(1)?.clone()))).collect();
-    let get = |k: &str, d: &str| kv.get(k).cloned().unwrap_or_else(|| d.to_string());
-    let fit = truths(&PathBuf::from(get("fit", "/tmp/ceiling-fit")), get("fit-studies", "3000").parse()?, 1)?;
-    let eval = truths(&PathBuf::from(get("data", "/tmp/mammorg-eval")), get("studies", "500").parse()?, get("generator-seed", "2").parse()?)?;
+fn main() -> AnyResult<()> {
+    let args = Args::from_env();
+    let fit = truths(&PathBuf::from(args.get("fit", "/tmp/ceiling-fit")), args.parse("fit-studies", "3000")?, 1)?;
+    let eval = truths(&PathBuf::from(args.get("data", "/tmp/mammorg-eval")), args.parse("studies", "500")?, args.parse("generator-seed", "2")?)?;
 
     // Category counts per lesion set of one breast.
     let mut table: HashMap<String, HashMap<BiRads, usize>> = HashMap::new();
@@ -98,14 +98,9 @@ impl Rule {
 }
 
 /// Truth and reference report of the first `n` studies of `dir`, simulated there if empty.
-fn truths(dir: &Path, n: usize, seed: u64) -> Result<Vec<(StudyTruth, String)>, Box<dyn std::error::Error>> {
-    std::fs::create_dir_all(dir)?;
-    if study_folders(dir)?.is_empty() {
-        let opts = SimulationOptions { studies: n, seed, rows: 208, cols: 160, enrich_abnormal: true, ..Default::default() };
-        simulate(&opts, dir)?;
-    }
+fn truths(dir: &Path, n: usize, seed: u64) -> AnyResult<Vec<(StudyTruth, String)>> {
     let mut out = Vec::new();
-    for folder in study_folders(dir)?.into_iter().take(n) {
+    for folder in simulated_studies(dir, n, seed)? {
         let truth: StudyTruth = serde_json::from_str(&std::fs::read_to_string(folder.join("truth.json"))?)?;
         out.push((truth, std::fs::read_to_string(folder.join("report.txt"))?));
     }

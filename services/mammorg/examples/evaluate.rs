@@ -7,34 +7,26 @@
 //!     --data /tmp/mammorg-eval --studies 100 --generator-seed 2 [--show 3] [--batch 8] [--max-new-tokens 400]
 //! ```
 
+mod common;
+
 use candle_core::{DType, Device};
-use mammoflow_dicom::synth::{simulate, SimulationOptions, StudyTruth};
+use common::{simulated_studies, AnyResult, Args};
+use mammoflow_dicom::synth::StudyTruth;
 use mammoflow_domain::Laterality;
-use mammorg::data::{study_folders, view_paths};
+use mammorg::data::view_paths;
 use mammorg::{checkpoint, generate_for_studies, GenerationConfig};
 use mammorgtool::metrics::{evaluate, EvalItem};
 use mammorgtool::schema::to_mammorg;
-use std::collections::HashMap;
 use std::path::PathBuf;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let kv: HashMap<String, String> =
-        args.chunks(2).filter_map(|p| Some((p.first()?.trim_start_matches("--").to_string(), p.get(1)?.clone()))).collect();
-    let get = |k: &str, d: &str| kv.get(k).cloned().unwrap_or_else(|| d.to_string());
-    let model_dir = PathBuf::from(get("model", "services/mammorg/demo-checkpoint"));
-    let data = PathBuf::from(get("data", "/tmp/mammorg-eval"));
-    let studies: usize = get("studies", "100").parse()?;
-    let seed: u64 = get("generator-seed", "2").parse()?;
-    let show: usize = get("show", "3").parse()?;
-    let batch: usize = get("batch", "8").parse()?;
-    let gen = GenerationConfig { max_new_tokens: get("max-new-tokens", "400").parse()?, use_kv_cache: true };
-    std::fs::create_dir_all(&data)?;
-    if study_folders(&data)?.is_empty() {
-        let opts = SimulationOptions { studies, seed, rows: 208, cols: 160, enrich_abnormal: true, ..Default::default() };
-        simulate(&opts, &data)?;
-    }
-    let folders: Vec<PathBuf> = study_folders(&data)?.into_iter().take(studies).collect();
+fn main() -> AnyResult<()> {
+    let args = Args::from_env();
+    let model_dir = PathBuf::from(args.get("model", "services/mammorg/demo-checkpoint"));
+    let data = PathBuf::from(args.get("data", "/tmp/mammorg-eval"));
+    let show: usize = args.parse("show", "3")?;
+    let batch: usize = args.parse("batch", "8")?;
+    let gen = GenerationConfig { max_new_tokens: args.parse("max-new-tokens", "400")?, use_kv_cache: true };
+    let folders = simulated_studies(&data, args.parse("studies", "100")?, args.parse("generator-seed", "2")?)?;
     let ckpt = checkpoint::load(&model_dir, false, DType::F32, &Device::Cpu)?;
     let t0 = std::time::Instant::now();
     let mut outputs = Vec::new();

@@ -383,18 +383,17 @@ fn category_lesions(rng: &mut ChaCha8Rng, category: BiRads, side: Laterality) ->
     match category {
         BiRads::Incomplete => {
             // Recall findings: asymmetry ≈50%, calcifications ≈17%, mass ≈14%, AD ≈5% (EMBED).
-            let mut l = match pick(rng, &[(0, 0.52), (1, 0.20), (2, 0.20), (3, 0.08)]) {
-                0 => lesion(rng, side, LesionKind::FocalAsymmetry, 12.0..35.0),
-                1 => {
-                    let m = pick(rng, &[("amorphous", 0.5), ("coarse_heterogeneous", 0.25), ("fine_pleomorphic", 0.25)]);
-                    calcs(rng, m, "grouped", 4.0..15.0)
-                }
-                2 => {
+            // A recall is a finding the screening read cannot characterise yet: asymmetries
+            // larger than those called probably benign, masses whose margin is obscured,
+            // regional amorphous calcifications. Characterisable ones (and distortion, ≈5%)
+            // get their final 3/4/5 category in this mix, which keeps 0 readable from the image.
+            let mut l = match pick(rng, &[(0, 0.55), (1, 0.20), (2, 0.25)]) {
+                0 => lesion(rng, side, LesionKind::FocalAsymmetry, 15.0..35.0),
+                1 => calcs(rng, "amorphous", "regional", 10.0..25.0),
+                _ => {
                     let shape = pick(rng, &[(MassShape::Oval, 0.5), (MassShape::Round, 0.3), (MassShape::Irregular, 0.2)]);
-                    let margin = pick(rng, &[(MassMargin::Obscured, 0.5), (MassMargin::Indistinct, 0.3), (MassMargin::Circumscribed, 0.2)]);
-                    mass(rng, shape, margin, 6.0..20.0)
+                    mass(rng, shape, MassMargin::Obscured, 6.0..20.0)
                 }
-                _ => lesion(rng, side, LesionKind::Distortion, 10.0..25.0),
             };
             if rng.random_bool(0.3) {
                 l.status = FindingStatus::Uncertain;
@@ -407,11 +406,11 @@ fn category_lesions(rng: &mut ChaCha8Rng, category: BiRads, side: Laterality) ->
                 let m = pick(rng, &[("round", 0.5), ("punctate", 0.5)]);
                 calcs(rng, m, "grouped", 3.0..8.0)
             }
-            _ => lesion(rng, side, LesionKind::FocalAsymmetry, 10.0..25.0),
+            _ => lesion(rng, side, LesionKind::FocalAsymmetry, 8.0..14.5),
         }],
         BiRads::HighlySuggestive => {
             if rng.random_bool(0.7) {
-                let mut out = vec![mass(rng, MassShape::Irregular, MassMargin::Spiculated, 12.0..35.0)];
+                let mut out = vec![mass(rng, MassShape::Irregular, MassMargin::Spiculated, 10.0..35.0)];
                 if rng.random_bool(0.4) {
                     let mut c = calcs(rng, "fine_linear_branching", "segmental", 15.0..40.0);
                     c.position = out[0].position;
@@ -423,15 +422,38 @@ fn category_lesions(rng: &mut ChaCha8Rng, category: BiRads, side: Laterality) ->
                 vec![calcs(rng, "fine_linear_branching", distribution, 15.0..45.0)]
             }
         }
-        _ => vec![match pick(rng, &[(0, 0.45), (1, 0.35), (2, 0.20)]) {
+        // Category 4 as a whole: a reader who does not subdivide assigns it to what one who
+        // does would call 4A, 4B or 4C, so its lesions are drawn from those three.
+        BiRads::Suspicious => {
+            let sub = pick(rng, &[(BiRads::LowSuspicion, 0.4), (BiRads::ModerateSuspicion, 0.35), (BiRads::HighSuspicion, 0.25)]);
+            category_lesions(rng, sub, side)
+        }
+        // 4A/4B/4C follow the likelihood of malignancy the atlas gives the descriptors (calcium
+        // morphology: coarse heterogeneous ≈13%, amorphous ≈21%, fine pleomorphic ≈29%, fine
+        // linear branching ≈70%; margins: microlobulated < indistinct < spiculated; linear or
+        // segmental distribution and distortion raise it), so the subcategory can be read
+        // from the lesion as a radiologist reads it, not drawn independently of it.
+        BiRads::LowSuspicion => vec![match pick(rng, &[(0, 0.5), (1, 0.5)]) {
             0 => {
-                let margin = pick(rng, &[(MassMargin::Indistinct, 0.5), (MassMargin::Microlobulated, 0.3), (MassMargin::Spiculated, 0.2)]);
-                let shape = pick(rng, &[(MassShape::Irregular, 0.7), (MassShape::Round, 0.3)]);
-                mass(rng, shape, margin, 8.0..25.0)
+                let shape = pick(rng, &[(MassShape::Oval, 0.5), (MassShape::Round, 0.5)]);
+                mass(rng, shape, MassMargin::Microlobulated, 6.0..15.0)
             }
-            1 => {
-                let m = pick(rng, &[("fine_pleomorphic", 0.6), ("amorphous", 0.4)]);
+            _ => calcs(rng, "coarse_heterogeneous", "grouped", 4.0..12.0),
+        }],
+        BiRads::ModerateSuspicion => vec![match pick(rng, &[(0, 0.45), (1, 0.55)]) {
+            0 => mass(rng, MassShape::Irregular, MassMargin::Indistinct, 8.0..20.0),
+            _ => {
+                let m = pick(rng, &[("amorphous", 0.5), ("fine_pleomorphic", 0.5)]);
                 calcs(rng, m, "grouped", 5.0..15.0)
+            }
+        }],
+        // 4C (and any category the mixes do not draw). Spiculated masses under 10 mm are 4C;
+        // larger ones, and fine linear branching calcifications, are 5.
+        _ => vec![match pick(rng, &[(0, 0.35), (1, 0.35), (2, 0.30)]) {
+            0 => mass(rng, MassShape::Irregular, MassMargin::Spiculated, 5.0..9.9),
+            1 => {
+                let distribution = pick(rng, &[("segmental", 0.5), ("linear", 0.5)]);
+                calcs(rng, "fine_pleomorphic", distribution, 10.0..30.0)
             }
             _ => lesion(rng, side, LesionKind::Distortion, 10.0..25.0),
         }],
