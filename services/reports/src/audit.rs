@@ -147,6 +147,16 @@ pub async fn build_audit(pool: &PgPool, request: &AuditRequest) -> Result<AuditR
     compute_audit(request, &records, &policies)
 }
 
+/// Only the drift section of [`build_audit`] for `request`'s window and minimum volume (cells,
+/// program figures, trend and change markers are not computed): what the drift watch needs on
+/// every pass. The section comes from the same [`drift_section`] as the full report's.
+pub async fn build_drift(pool: &PgPool, request: &AuditRequest) -> Result<DriftSection, ReportError> {
+    request.window()?;
+    let records = exam_records(pool, request.from, request.to, request.model.as_deref()).await?;
+    let exams: Vec<(ScreeningExam, Strata)> = records.iter().map(ExamRecord::exam_and_strata).collect();
+    Ok(drift_section(&exams, request.from, request.to, request.min_volume))
+}
+
 /// The report from loaded rows: `records` as `exam_records` returns them (oldest first), and
 /// the triage policies first loaded in the window as `(version, loaded_at)`.
 pub fn compute_audit(

@@ -28,7 +28,7 @@ pub mod svg;
 pub mod trend;
 pub mod watch;
 
-pub use audit::{build_audit, compute_audit, AuditCell, AuditReport, AuditRequest, CellFigures, Program, DEFAULT_MIN_VOLUME, MAX_WINDOW_DAYS};
+pub use audit::{build_audit, build_drift, compute_audit, AuditCell, AuditReport, AuditRequest, CellFigures, Program, DEFAULT_MIN_VOLUME, MAX_WINDOW_DAYS};
 pub use error::ReportError;
 pub use html::{render_audit_fragment, render_audit_html, render_period_fragment, render_period_html, REPORT_CSS};
 pub use period::{build_period, PeriodReport};

@@ -1,7 +1,7 @@
 //! The drift watch: every few minutes, the audit's drift section over a trailing window of exam
 //! days, published as Prometheus gauges so an alert rule can page someone when the model's
 //! output or its inputs shift (the portal pages show the details). One pass is one
-//! [`build_audit`] call: the alarm logic is the audit's, not a second implementation.
+//! [`build_drift`] call: the alarm logic is the audit's, not a second implementation.
 
 use std::time::Duration;
 
@@ -10,7 +10,7 @@ use mammoflow_store::PgPool;
 use prometheus::{GaugeVec, IntGauge, IntGaugeVec, Opts, Registry};
 use tokio_util::sync::CancellationToken;
 
-use crate::audit::{build_audit, AuditRequest, Program};
+use crate::audit::{build_drift, AuditRequest, Program};
 use crate::ReportError;
 
 
@@ -61,9 +61,9 @@ pub async fn check_drift(pool: &PgPool, metrics: &DriftMetrics, today: NaiveDate
     let to = today + Days::new(1);
     let from = to - Days::new(watch.window_days.max(2));
     let request = AuditRequest { from, to, by: Vec::new(), min_volume: watch.min_volume, program: Program::Us, model: None };
-    let report = build_audit(pool, &request).await?;
+    let drift = build_drift(pool, &request).await?;
     let mut alarming = Vec::new();
-    for series in &report.drift.series {
+    for series in &drift.series {
         let latest = series.points.iter().rev().find(|p| p.report.is_some());
         let alarm = [Some(&series.overall), latest].into_iter().flatten().any(|p| p.report.as_ref().is_some_and(|r| r.alarm.is_some()));
         metrics.alarm.with_label_values(&[series.name.as_str()]).set(i64::from(alarm));

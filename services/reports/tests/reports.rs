@@ -6,7 +6,7 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
 use mammoflow_audit::{Dimension, Undefined};
 use mammoflow_domain::{BiRads, StructuredReport};
-use mammoflow_reports::{build_audit, build_period, render_audit_html, render_period_html, AuditRequest, Program};
+use mammoflow_reports::{build_audit, build_drift, build_period, check_drift, render_audit_html, render_period_html, AuditRequest, DriftMetrics, DriftWatch, Program};
 use mammoflow_store::ai_reports::{self, ModelRole, NewAiReport};
 use mammoflow_store::testing::model_version;
 use mammoflow_store::local::{fresh_database, test_server_url, TestDatabase};
@@ -229,5 +229,30 @@ async fn an_empty_window_renders_and_says_so() {
     assert!(html.contains("no data"));
     let request = AuditRequest { from, to: from, by: vec![], min_volume: 1, program: Program::Us, model: None };
     assert!(build_audit(pool, &request).await.is_err(), "an empty interval is refused");
+    db.drop_database().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_drift_watch_reads_the_audits_own_drift_section() {
+    let db = db("reports_drift_watch").await;
+    let pool = db.pool();
+    store(pool, &cases()).await;
+    let today = Utc::now().date_naive();
+    let request = AuditRequest { from: today - Days::new(13), to: today + Days::new(1), by: vec![], min_volume: 2, program: Program::Us, model: None };
+    let drift = build_drift(pool, &request).await.unwrap();
+    assert_eq!(drift, build_audit(pool, &request).await.unwrap().drift, "the watch's section is the audit's");
+    assert!(!drift.series.is_empty());
+
+    let registry = prometheus::Registry::new();
+    let metrics = DriftMetrics::register(&registry).unwrap();
+    let alarming = check_drift(pool, &metrics, today, DriftWatch { window_days: 14, min_volume: 2 }).await.unwrap();
+    // Every exam is from today: no reference window, so nothing can alarm.
+    assert!(alarming.is_empty(), "{alarming:?}");
+    assert!(metrics.last_run.get() > 0, "a pass stamps its time");
+    for series in &drift.series {
+        assert_eq!(metrics.alarm.with_label_values(&[series.name.as_str()]).get(), 0, "{}", series.name);
+    }
+    let backwards = AuditRequest { to: request.from, ..request };
+    assert!(build_drift(pool, &backwards).await.is_err(), "an empty interval is refused");
     db.drop_database().await.unwrap();
 }
