@@ -84,3 +84,19 @@ fn encoder_batch_norms_track_statistics_only_when_the_encoder_trains() {
         assert_eq!(moved, moves, "{phase:?}: running mean before {before:?}, after {after:?}");
     }
 }
+
+/// Training the encoder adds the encoder probe's heads to the optimiser, but they are not part
+/// of the model: the checkpoint keeps exactly the official tensor names.
+#[test]
+fn the_encoder_probe_trains_beside_the_model_and_is_never_saved() {
+    let cfg = tiny_config();
+    let model = MammoRg::new_random(&cfg, 29, true, DType::F32, &Device::Cpu).expect("model");
+    let names_before = model.tensor_names();
+    let v = views(2, cfg.image_size, 5);
+    let mut trainer = Trainer::new(&model, TrainPhase::All, 1e-3).expect("trainer");
+    let losses: Vec<f32> = (0..4).map(|_| trainer.stage1_step(&model, &v, &toy_labels()).expect("step")).collect();
+    assert!(losses.iter().all(|l| l.is_finite()), "{losses:?}");
+    assert!(losses[3] < losses[0], "the joint loss falls: {losses:?}");
+    assert_eq!(model.tensor_names(), names_before);
+    assert!(!model.tensor_names().iter().any(|n| n.contains("probe")));
+}

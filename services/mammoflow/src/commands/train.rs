@@ -32,6 +32,10 @@ pub struct TrainArgs {
     pub finetune_epochs: Option<usize>,
     #[arg(long)]
     pub batch: Option<usize>,
+    /// Train the encoder from the official stage-1 heads alone, without the encoder probe
+    /// (an ablation: the probe is what lets a from-scratch encoder learn lesions).
+    #[arg(long)]
+    pub no_encoder_probe: bool,
     /// Last studies held out for the figures in the model card.
     #[arg(long)]
     pub val: Option<usize>,
@@ -58,6 +62,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     opts.finetune_epochs = args.finetune_epochs.unwrap_or(opts.finetune_epochs);
     opts.batch_size = args.batch.unwrap_or(opts.batch_size);
     opts.val_studies = args.val.unwrap_or(opts.val_studies);
+    opts.encoder_probe = !args.no_encoder_probe;
     opts.max_studies = Some(args.studies);
     let summary = train(&opts)?;
     println!("trained on {} studies in {:.0} s", summary.train_studies, summary.seconds);

@@ -3,12 +3,14 @@
 //! runs the three stages over a folder of studies and writes a checkpoint.
 
 mod pipeline;
+mod probe;
 
 pub use pipeline::{train, EpochStats, TrainOptions, TrainSummary};
 
 use crate::config::HeadsConfig;
 use crate::error::{MammoRgError, Result};
 use crate::heads::{stage1_loss, Stage1Targets};
+use probe::EncoderProbe;
 use crate::model::{MammoRg, VisualFeatures};
 use crate::params;
 use crate::terms::Relation;
@@ -122,21 +124,30 @@ impl TrainPhase {
     }
 }
 
-/// AdamW over the variables of one phase.
+/// AdamW over the variables of one phase (and of the [`EncoderProbe`] when the phase trains
+/// the encoder).
 #[derive(Debug)]
 pub struct Trainer {
     optimizer: AdamW,
     phase: TrainPhase,
     num_params: usize,
+    probe: Option<EncoderProbe>,
 }
 
 impl Trainer {
+    /// A trainer with the encoder probe whenever the phase trains the encoder.
     pub fn new(model: &MammoRg, phase: TrainPhase, learning_rate: f64) -> Result<Self> {
+        Self::with_encoder_probe(model, phase, learning_rate, true)
+    }
+
+    /// `encoder_probe = false` trains the encoder from the official heads alone (the ablation
+    /// the probe is measured against).
+    pub fn with_encoder_probe(model: &MammoRg, phase: TrainPhase, learning_rate: f64, encoder_probe: bool) -> Result<Self> {
         if !model.is_trainable() {
             return Err(MammoRgError::Config("the model was built frozen; build it with trainable = true".into()));
         }
         let has_lora = model.config().lora.is_some();
-        let vars: Vec<Var> = params::named_vars(model.varmap())
+        let mut vars: Vec<Var> = params::named_vars(model.varmap())
             .into_iter()
             .filter(|(n, _)| phase.includes(n, has_lora))
             .map(|(_, v)| v)
@@ -145,15 +156,18 @@ impl Trainer {
             return Err(MammoRgError::Config(format!("no trainable variables for {phase:?}")));
         }
         let num_params = vars.iter().map(|v| v.elem_count()).sum();
+        let probe = if encoder_probe && phase.trains_encoder() { Some(EncoderProbe::new(model.config(), model.device())?) } else { None };
+        vars.extend(probe.iter().flat_map(EncoderProbe::vars));
         let params = ParamsAdamW { lr: learning_rate, weight_decay: 0.0, ..Default::default() };
-        Ok(Trainer { optimizer: AdamW::new(vars, params)?, phase, num_params })
+        Ok(Trainer { optimizer: AdamW::new(vars, params)?, phase, num_params, probe })
     }
 
     pub fn phase(&self) -> TrainPhase {
         self.phase
     }
 
-    /// Number of scalars being trained.
+    /// Number of the model's scalars being trained (the probe's are not counted: they are not
+    /// part of the model).
     pub fn num_params(&self) -> usize {
         self.num_params
     }
@@ -163,8 +177,9 @@ impl Trainer {
     }
 
     /// One stage-1 step on views `[B, 4, 3, S, S]`; returns the loss before the update.
+    /// With the encoder training, the probe's loss joins the mean of the two branches' losses.
     pub fn stage1_step(&mut self, model: &MammoRg, views: &Tensor, labels: &[Stage1Labels]) -> Result<f32> {
-        let loss = stage1_batch_loss(model, views, labels, self.phase.trains_encoder())?;
+        let loss = stage1_loss_with(model, views, labels, self.phase.trains_encoder(), self.probe.as_ref())?;
         self.apply(model, &loss)
     }
 
@@ -195,13 +210,19 @@ impl Trainer {
 
 /// Stage-1 loss: the mean of the graph-branch and report-branch losses.
 pub fn stage1_batch_loss(model: &MammoRg, views: &Tensor, labels: &[Stage1Labels], train_encoder: bool) -> Result<Tensor> {
+    stage1_loss_with(model, views, labels, train_encoder, None)
+}
+
+fn stage1_loss_with(model: &MammoRg, views: &Tensor, labels: &[Stage1Labels], train_encoder: bool, probe: Option<&EncoderProbe>) -> Result<Tensor> {
     if views.dim(0)? != labels.len() {
         return Err(MammoRgError::Input("one label set per study is needed".into()));
     }
     let features = model.encode_for_training(views, train_encoder)?;
     let (graph, report) = model.stage1(&features)?;
     let targets = stage1_targets(labels, &model.config().heads, model.device())?;
-    let parts: Vec<Tensor> = [stage1_loss(&graph, &targets)?, stage1_loss(&report, &targets)?].into_iter().flatten().collect();
+    let probe_loss = probe.map(|p| p.loss(&features.patches, &targets)).transpose()?.flatten();
+    let parts: Vec<Tensor> =
+        [stage1_loss(&graph, &targets)?, stage1_loss(&report, &targets)?, probe_loss].into_iter().flatten().collect();
     if parts.is_empty() {
         return Err(MammoRgError::Input("the batch has no stage-1 labels".into()));
     }

@@ -41,6 +41,8 @@ pub struct TrainOptions {
     /// Train the encoder in stage 1 (a from-scratch `tiny` has no pretrained encoder; the
     /// official one stays frozen).
     pub train_encoder: bool,
+    /// Train the encoder probe beside stage 1 when the encoder trains (see `train::probe`).
+    pub encoder_probe: bool,
     /// Last studies (by folder name) held out for the measured figures.
     pub val_studies: usize,
     /// Use at most this many studies of the folder (all if `None`).
@@ -66,6 +68,7 @@ impl TrainOptions {
             align_lr: 2e-3,
             finetune_lr: 1e-3,
             train_encoder: true,
+            encoder_probe: true,
             val_studies: 32,
             max_studies: None,
             base_vocab: 760,
@@ -127,7 +130,7 @@ pub fn train(opts: &TrainOptions) -> Result<TrainSummary> {
 
     let mut epochs = Vec::new();
     let phase1 = if opts.train_encoder { TrainPhase::All } else { TrainPhase::Stage1 };
-    let mut trainer = Trainer::new(&model, phase1, opts.stage1_lr)?;
+    let mut trainer = Trainer::with_encoder_probe(&model, phase1, opts.stage1_lr, opts.encoder_probe)?;
     run_epochs(opts, opts.stage1_epochs, &mut trainer, train_set.len(), opts.stage1_lr, &mut epochs, |t, idx| {
         let batch: Vec<&StudyExample> = idx.iter().map(|&i| &train_set[i]).collect();
         let labels: Vec<Stage1Labels> = batch.iter().map(|e| e.labels.clone()).collect();
@@ -307,7 +310,11 @@ run held out for the figures below. No patient data. Training seed {}: stage 1 {
 epochs, stage 2b {} epochs, batch {}, AdamW with cosine schedule.",
             opts.seed,
             opts.stage1_epochs,
-            if opts.train_encoder { "trained" } else { "frozen" },
+            match (opts.train_encoder, opts.encoder_probe) {
+                (true, true) => "trained, with the training-only encoder probe on its patch tokens",
+                (true, false) => "trained",
+                (false, _) => "frozen",
+            },
             opts.align_epochs,
             opts.finetune_epochs,
             opts.batch_size
