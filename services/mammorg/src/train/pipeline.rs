@@ -58,7 +58,7 @@ impl TrainOptions {
             out_dir,
             seed,
             config: MammoRgConfig::tiny(),
-            // The shipped demo checkpoint's recipe (about 80 minutes on 2 CPU cores for 1000
+            // The shipped demo checkpoint's recipe (about 45 minutes on 2 CPU cores for 1000
             // studies).
             stage1_epochs: 5,
             align_epochs: 2,
