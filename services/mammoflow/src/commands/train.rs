@@ -33,7 +33,7 @@ pub struct TrainArgs {
     #[arg(long)]
     pub batch: Option<usize>,
     /// Train the encoder from the official stage-1 heads alone, without the encoder probe
-    /// (an ablation: the probe is what lets a from-scratch encoder learn lesions).
+    /// (the ablation the probe is measured against; see the README's model quality section).
     #[arg(long)]
     pub no_encoder_probe: bool,
     /// Last studies held out for the figures in the model card.

@@ -10,11 +10,11 @@ pub use pipeline::{train, EpochStats, TrainOptions, TrainSummary};
 use crate::config::HeadsConfig;
 use crate::error::{MammoRgError, Result};
 use crate::heads::{stage1_loss, Stage1Targets};
-use probe::EncoderProbe;
 use crate::model::{MammoRg, VisualFeatures};
 use crate::params;
 use crate::terms::Relation;
 use crate::tokenizer::PromptIds;
+use probe::EncoderProbe;
 use candle_core::{DType, Device, Tensor, Var, D};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 
