@@ -20,6 +20,12 @@ use std::sync::Mutex;
 /// View order of the input tensor's second axis (official: R_CC, R_MLO, L_CC, L_MLO).
 pub const VIEW_ORDER: [View; 4] = [View::Rcc, View::Rmlo, View::Lcc, View::Lmlo];
 
+/// One breast's two views (CC, MLO) of a per-view tensor `[B, 4, ...]` in [`VIEW_ORDER`]:
+/// `breast` 0 = right (views 0-1), 1 = left (views 2-3).
+pub(crate) fn breast_views(per_view: &Tensor, breast: usize) -> candle_core::Result<Tensor> {
+    per_view.narrow(1, 2 * breast, 2)
+}
+
 /// Checkpoint prefix of the encoder (the VersaMammo keys, kept verbatim).
 pub const ENCODER_PREFIX: &str = "module.image_encoder";
 
@@ -224,9 +230,8 @@ impl MammoRg {
     pub fn stage1(&self, f: &VisualFeatures) -> Result<(Stage1Logits, Stage1Logits)> {
         let b = f.graph_tokens.dim(0)?;
         let d = f.graph_tokens.dim(2)?;
-        // VIEW_ORDER puts a side's CC and MLO next to each other: right = views 0-1, left = 2-3.
-        let right = f.graph_tokens.narrow(1, 0, 2)?.reshape((b, 2 * d))?;
-        let left = f.graph_tokens.narrow(1, 2, 2)?.reshape((b, 2 * d))?;
+        let right = breast_views(&f.graph_tokens, 0)?.reshape((b, 2 * d))?;
+        let left = breast_views(&f.graph_tokens, 1)?.reshape((b, 2 * d))?;
         let exam = f.graph_tokens.reshape((b, 4 * d))?;
         let graph = self.probing1.forward(&right, &left, &exam)?;
         let r = &f.report_token;

@@ -153,8 +153,12 @@ pub async fn build_audit(pool: &PgPool, request: &AuditRequest) -> Result<AuditR
 pub async fn build_drift(pool: &PgPool, request: &AuditRequest) -> Result<DriftSection, ReportError> {
     request.window()?;
     let records = exam_records(pool, request.from, request.to, request.model.as_deref()).await?;
-    let exams: Vec<(ScreeningExam, Strata)> = records.iter().map(ExamRecord::exam_and_strata).collect();
-    Ok(drift_section(&exams, request.from, request.to, request.min_volume))
+    Ok(drift_section(&exams_of(&records), request.from, request.to, request.min_volume))
+}
+
+/// Each record as the exam the audit scores and the strata it is grouped by.
+fn exams_of(records: &[ExamRecord]) -> Vec<(ScreeningExam, Strata)> {
+    records.iter().map(ExamRecord::exam_and_strata).collect()
 }
 
 /// The report from loaded rows: `records` as `exam_records` returns them (oldest first), and
@@ -166,7 +170,7 @@ pub fn compute_audit(
 ) -> Result<AuditReport, ReportError> {
     request.window()?;
     let (definition, bench) = request.program.rules();
-    let exams: Vec<(ScreeningExam, Strata)> = records.iter().map(ExamRecord::exam_and_strata).collect();
+    let exams = exams_of(records);
     let all: Vec<&(ScreeningExam, Strata)> = exams.iter().collect();
     let cells = compute_by(&exams, |(_, s)| key_of(&request.by, s), MinVolume(request.min_volume.max(1)), |cell| {
         cell_figures(cell, &definition, &bench)

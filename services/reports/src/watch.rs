@@ -13,7 +13,6 @@ use tokio_util::sync::CancellationToken;
 use crate::audit::{build_drift, AuditRequest, Program};
 use crate::ReportError;
 
-
 #[derive(Debug, Clone)]
 pub struct DriftMetrics {
     /// 1 while the series' latest period or the current window as a whole raises an alarm.

@@ -13,7 +13,9 @@
 //! saved: the checkpoint keeps exactly the official module graph.
 
 use crate::error::Result;
+use crate::config::MammoRgConfig;
 use crate::heads::{stage1_loss, Probing, Stage1Targets};
+use crate::model::breast_views;
 use crate::params;
 use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::VarMap;
@@ -34,7 +36,7 @@ impl std::fmt::Debug for EncoderProbe {
 
 impl EncoderProbe {
     /// Fresh heads from a fixed seed (they only need to start the same way on every run).
-    pub fn new(cfg: &crate::config::MammoRgConfig, device: &Device) -> Result<Self> {
+    pub fn new(cfg: &MammoRgConfig, device: &Device) -> Result<Self> {
         let d = cfg.vision_hidden();
         let (varmap, vb, _) = params::builder(HashMap::new(), PROBE_SEED, true, DType::F32, device);
         let heads = Probing::new(d, d, &cfg.heads, vb.pp("encoder_probe"))?;
@@ -49,10 +51,9 @@ impl EncoderProbe {
     pub fn loss(&self, patches: &Tensor, targets: &Stage1Targets) -> Result<Option<Tensor>> {
         let patches = patches.to_dtype(DType::F32)?;
         let (b, _, l, d) = patches.dims4()?;
-        // VIEW_ORDER puts a side's CC and MLO next to each other: right = views 0-1, left = 2-3.
-        let side = |first: usize| patches.narrow(1, first, 2)?.reshape((b, 2 * l, d))?.max(1);
+        let breast = |i: usize| breast_views(&patches, i)?.reshape((b, 2 * l, d))?.max(1);
         let exam = patches.reshape((b, 4 * l, d))?.max(1)?;
-        let logits = self.heads.forward(&side(0)?, &side(2)?, &exam)?;
+        let logits = self.heads.forward(&breast(0)?, &breast(1)?, &exam)?;
         Ok(stage1_loss(&logits, targets)?)
     }
 }
