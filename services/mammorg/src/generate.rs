@@ -124,7 +124,9 @@ impl MammoRg {
     }
 }
 
-pub(crate) fn stage1_probabilities(graph: &Stage1Logits, report: &Stage1Logits) -> Result<Vec<Stage1Probabilities>> {
+/// Stage-1 probabilities of a batch: the mean of the two head sets' softmax (classes) and
+/// sigmoid (finding status); pass one head set twice to read it alone.
+pub fn stage1_probabilities(graph: &Stage1Logits, report: &Stage1Logits) -> Result<Vec<Stage1Probabilities>> {
     let softmax_mean = |a: &Tensor, b: &Tensor| -> Result<Vec<Vec<f32>>> {
         let pa = candle_nn::ops::softmax(&a.to_dtype(DType::F32)?, D::Minus1)?;
         let pb = candle_nn::ops::softmax(&b.to_dtype(DType::F32)?, D::Minus1)?;

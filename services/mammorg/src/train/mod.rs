@@ -2,10 +2,13 @@
 //! (next-token loss on the report), AdamW over a named subset of the variables; [`pipeline`]
 //! runs the three stages over a folder of studies and writes a checkpoint.
 
+mod accuracy;
 mod pipeline;
 mod probe;
 
+pub use accuracy::{stage1_accuracy, Stage1Accuracy};
 pub use pipeline::{train, EpochStats, TrainOptions, TrainSummary};
+pub use probe::EncoderProbe;
 
 use crate::config::HeadsConfig;
 use crate::error::{MammoRgError, Result};
@@ -14,7 +17,6 @@ use crate::model::{MammoRg, VisualFeatures};
 use crate::params;
 use crate::terms::Relation;
 use crate::tokenizer::PromptIds;
-use probe::EncoderProbe;
 use candle_core::{DType, Device, Tensor, Var, D};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 
@@ -170,6 +172,11 @@ impl Trainer {
     /// part of the model).
     pub fn num_params(&self) -> usize {
         self.num_params
+    }
+
+    /// The encoder probe training beside this phase, if any.
+    pub fn probe(&self) -> Option<&EncoderProbe> {
+        self.probe.as_ref()
     }
 
     pub fn set_learning_rate(&mut self, lr: f64) {

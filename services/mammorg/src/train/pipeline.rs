@@ -6,7 +6,7 @@
 //! Deterministic for a given seed and data folder: study order, shuffles and initial weights all
 //! come from `seed` (candle's CPU kernels are deterministic for a fixed thread count).
 
-use super::{stage2_loss_from_features, Stage1Labels, TrainPhase, Trainer};
+use super::{stage1_accuracy, stage2_loss_from_features, Stage1Labels, TrainPhase, Trainer};
 use crate::checkpoint::{self, ModelCard};
 use crate::config::MammoRgConfig;
 use crate::data::{self, StudyExample};
@@ -131,7 +131,8 @@ pub fn train(opts: &TrainOptions) -> Result<TrainSummary> {
     let mut epochs = Vec::new();
     let phase1 = if opts.train_encoder { TrainPhase::All } else { TrainPhase::Stage1 };
     let mut trainer = Trainer::with_encoder_probe(&model, phase1, opts.stage1_lr, opts.encoder_probe)?;
-    run_epochs(opts, opts.stage1_epochs, &mut trainer, train_set.len(), opts.stage1_lr, &mut epochs, |t, idx| {
+    let held_out = |t: &Trainer| held_out_stage1(&model, t, val_set, opts.batch_size).map(Some);
+    run_epochs(opts, opts.stage1_epochs, &mut trainer, train_set.len(), opts.stage1_lr, &mut epochs, held_out, |t, idx| {
         let batch: Vec<&StudyExample> = idx.iter().map(|&i| &train_set[i]).collect();
         let labels: Vec<Stage1Labels> = batch.iter().map(|e| e.labels.clone()).collect();
         t.stage1_step(&model, &data::batch_views(&batch)?, &labels)
@@ -147,7 +148,7 @@ pub fn train(opts: &TrainOptions) -> Result<TrainSummary> {
         (TrainPhase::Stage2Finetune, opts.finetune_epochs, opts.finetune_lr, &chat),
     ] {
         let mut trainer = Trainer::new(&model, phase, lr)?;
-        run_epochs(opts, n, &mut trainer, train_set.len(), lr, &mut epochs, |t, idx| {
+        run_epochs(opts, n, &mut trainer, train_set.len(), lr, &mut epochs, |_| Ok(None), |t, idx| {
             let f = gather(&features, idx)?;
             let tg: Vec<Vec<u32>> = idx.iter().map(|&i| targets[i].clone()).collect();
             t.stage2_step_features(&model, &f, prompt, &tg)
@@ -173,7 +174,9 @@ pub fn train(opts: &TrainOptions) -> Result<TrainSummary> {
     })
 }
 
-/// `n` epochs of shuffled batches with a cosine learning rate (3% linear warm-up).
+/// `n` epochs of shuffled batches with a cosine learning rate (3% linear warm-up); after each,
+/// `after_epoch` may add a line to the log.
+#[allow(clippy::too_many_arguments)]
 fn run_epochs(
     opts: &TrainOptions,
     n: usize,
@@ -181,6 +184,7 @@ fn run_epochs(
     len: usize,
     lr: f64,
     log: &mut Vec<EpochStats>,
+    after_epoch: impl Fn(&Trainer) -> Result<Option<String>>,
     mut step: impl FnMut(&mut Trainer, &[usize]) -> Result<f32>,
 ) -> Result<()> {
     let steps_per_epoch = len.div_ceil(opts.batch_size);
@@ -207,8 +211,26 @@ fn run_epochs(
             stats.phase, stats.mean_loss, stats.studies_per_s
         );
         log.push(stats);
+        if let Some(line) = after_epoch(trainer)? {
+            println!("  {line}");
+        }
     }
     Ok(())
+}
+
+/// Stage-1 accuracy on the held-out studies of the official heads and, when it trains, of the
+/// encoder probe: the probe shows what the encoder has learned, the heads what reaches the
+/// graph and report tokens.
+fn held_out_stage1(model: &MammoRg, trainer: &Trainer, set: &[StudyExample], batch: usize) -> Result<String> {
+    let features = encode_all(model, set, batch)?;
+    let labels: Vec<&Stage1Labels> = set.iter().map(|e| &e.labels).collect();
+    let (graph, report) = model.stage1(&features)?;
+    let mut line = format!("held out: heads {}", stage1_accuracy(&labels, &stage1_probabilities(&graph, &report)?));
+    if let Some(probe) = trainer.probe() {
+        let logits = probe.logits(&features.patches)?;
+        line += &format!("; encoder probe {}", stage1_accuracy(&labels, &stage1_probabilities(&logits, &logits)?));
+    }
+    Ok(line)
 }
 
 /// Detached visual features of every study (one tensor per field, studies on axis 0).
@@ -239,28 +261,8 @@ fn gather(f: &VisualFeatures, idx: &[usize]) -> Result<VisualFeatures> {
 fn evaluate(model: &MammoRg, tok: &TermTokenizer, prompt: &PromptIds, set: &[StudyExample], batch: usize) -> Result<Vec<(String, f32)>> {
     let features = encode_all(model, set, batch)?;
     let (graph, report) = model.stage1(&features)?;
-    let probs = stage1_probabilities(&graph, &report)?;
-    let argmax = |v: &[f32]| v.iter().enumerate().fold((0, f32::MIN), |b, (i, &x)| if x > b.1 { (i, x) } else { b }).0;
-    let (mut dn, mut dc, mut bn, mut bc, mut fn_, mut fc) = (0, 0, 0, 0, 0, 0);
-    for (e, p) in set.iter().zip(&probs) {
-        for s in 0..2 {
-            if let Some(d) = e.labels.density[s] {
-                dn += 1;
-                dc += usize::from(argmax(&p.density[s]) == d);
-            }
-            if let Some(b) = e.labels.birads[s] {
-                bn += 1;
-                bc += usize::from(argmax(&p.birads[s]) == b);
-            }
-            for (f, state) in e.labels.findings[s].iter().enumerate() {
-                if let Some(present) = state {
-                    fn_ += 1;
-                    fc += usize::from((p.findings[s][f] > 0.5) == *present);
-                }
-            }
-        }
-    }
-    let ratio = |c: usize, n: usize| if n == 0 { f32::NAN } else { c as f32 / n as f32 };
+    let labels: Vec<&Stage1Labels> = set.iter().map(|e| &e.labels).collect();
+    let accuracy = stage1_accuracy(&labels, &stage1_probabilities(&graph, &report)?);
     let mut loss_sum = 0f32;
     let mut chunks = 0;
     for (i, chunk) in set.chunks(batch).enumerate() {
@@ -271,9 +273,9 @@ fn evaluate(model: &MammoRg, tok: &TermTokenizer, prompt: &PromptIds, set: &[Stu
         chunks += 1;
     }
     Ok(vec![
-        ("stage-1 density accuracy (per breast)".into(), ratio(dc, dn)),
-        ("stage-1 BI-RADS accuracy (per breast)".into(), ratio(bc, bn)),
-        ("stage-1 finding-status accuracy (stated findings)".into(), ratio(fc, fn_)),
+        ("stage-1 density accuracy (per breast)".into(), accuracy.density),
+        ("stage-1 BI-RADS accuracy (per breast)".into(), accuracy.birads),
+        ("stage-1 finding-status accuracy (stated findings)".into(), accuracy.findings),
         ("report next-token loss (teacher forced)".into(), loss_sum / chunks.max(1) as f32),
     ])
 }

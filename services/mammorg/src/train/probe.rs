@@ -14,7 +14,7 @@
 
 use crate::error::Result;
 use crate::config::MammoRgConfig;
-use crate::heads::{stage1_loss, Probing, Stage1Targets};
+use crate::heads::{stage1_loss, Probing, Stage1Logits, Stage1Targets};
 use crate::model::breast_views;
 use crate::params;
 use candle_core::{DType, Device, Tensor, Var};
@@ -47,13 +47,17 @@ impl EncoderProbe {
         self.varmap.all_vars()
     }
 
-    /// Stage-1 loss of the probe on patch tokens `[B, 4, L, d]` in `VIEW_ORDER`.
-    pub fn loss(&self, patches: &Tensor, targets: &Stage1Targets) -> Result<Option<Tensor>> {
+    /// The probe's stage-1 logits on patch tokens `[B, 4, L, d]` in `VIEW_ORDER`.
+    pub fn logits(&self, patches: &Tensor) -> Result<Stage1Logits> {
         let patches = patches.to_dtype(DType::F32)?;
         let (b, _, l, d) = patches.dims4()?;
         let breast = |i: usize| breast_views(&patches, i)?.reshape((b, 2 * l, d))?.max(1);
         let exam = patches.reshape((b, 4 * l, d))?.max(1)?;
-        let logits = self.heads.forward(&breast(0)?, &breast(1)?, &exam)?;
-        Ok(stage1_loss(&logits, targets)?)
+        Ok(self.heads.forward(&breast(0)?, &breast(1)?, &exam)?)
+    }
+
+    /// Stage-1 loss of the probe on patch tokens `[B, 4, L, d]` in `VIEW_ORDER`.
+    pub fn loss(&self, patches: &Tensor, targets: &Stage1Targets) -> Result<Option<Tensor>> {
+        Ok(stage1_loss(&self.logits(patches)?, targets)?)
     }
 }
