@@ -6,7 +6,7 @@
 //! Deterministic for a given seed and data folder: study order, shuffles and initial weights all
 //! come from `seed` (candle's CPU kernels are deterministic for a fixed thread count).
 
-use super::{stage1_accuracy, stage2_loss_from_features, Stage1Labels, TrainPhase, Trainer};
+use super::{stage1_accuracy, stage2_loss_from_features, Stage1Accuracy, Stage1Labels, TrainPhase, Trainer};
 use crate::checkpoint::{self, ModelCard};
 use crate::config::MammoRgConfig;
 use crate::data::{self, StudyExample};
@@ -223,14 +223,20 @@ fn run_epochs(
 /// graph and report tokens.
 fn held_out_stage1(model: &MammoRg, trainer: &Trainer, set: &[StudyExample], batch: usize) -> Result<String> {
     let features = encode_all(model, set, batch)?;
-    let labels: Vec<&Stage1Labels> = set.iter().map(|e| &e.labels).collect();
-    let (graph, report) = model.stage1(&features)?;
-    let mut line = format!("held out: heads {}", stage1_accuracy(&labels, &stage1_probabilities(&graph, &report)?));
+    let mut line = format!("held out: heads {}", heads_accuracy(model, &features, set)?);
     if let Some(probe) = trainer.probe() {
         let logits = probe.logits(&features.patches)?;
+        let labels: Vec<&Stage1Labels> = set.iter().map(|e| &e.labels).collect();
         line += &format!("; encoder probe {}", stage1_accuracy(&labels, &stage1_probabilities(&logits, &logits)?));
     }
     Ok(line)
+}
+
+/// Accuracy of the official stage-1 heads (both sets averaged, as served) on `set`.
+fn heads_accuracy(model: &MammoRg, features: &VisualFeatures, set: &[StudyExample]) -> Result<Stage1Accuracy> {
+    let (graph, report) = model.stage1(features)?;
+    let labels: Vec<&Stage1Labels> = set.iter().map(|e| &e.labels).collect();
+    Ok(stage1_accuracy(&labels, &stage1_probabilities(&graph, &report)?))
 }
 
 /// Detached visual features of every study (one tensor per field, studies on axis 0).
@@ -260,9 +266,7 @@ fn gather(f: &VisualFeatures, idx: &[usize]) -> Result<VisualFeatures> {
 /// teacher-forced next-token loss of the reference reports.
 fn evaluate(model: &MammoRg, tok: &TermTokenizer, prompt: &PromptIds, set: &[StudyExample], batch: usize) -> Result<Vec<(String, f32)>> {
     let features = encode_all(model, set, batch)?;
-    let (graph, report) = model.stage1(&features)?;
-    let labels: Vec<&Stage1Labels> = set.iter().map(|e| &e.labels).collect();
-    let accuracy = stage1_accuracy(&labels, &stage1_probabilities(&graph, &report)?);
+    let accuracy = heads_accuracy(model, &features, set)?;
     let mut loss_sum = 0f32;
     let mut chunks = 0;
     for (i, chunk) in set.chunks(batch).enumerate() {
