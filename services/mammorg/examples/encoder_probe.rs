@@ -6,7 +6,7 @@
 //! the encoder does not see it.
 //!
 //! ```text
-//! cargo run --release -p mammorg --example encoder_probe -- --model services/mammorg/demo-checkpoint \
+//! cargo run -p mammorg --example encoder_probe -- --model services/mammorg/demo-checkpoint \
 //!     --fit /tmp/probe-fit --fit-studies 1000 --data /tmp/mammorg-eval --studies 500 --generator-seed 2 --steps 300
 //! ```
 
