@@ -12,15 +12,14 @@
 
 mod common;
 
-use candle_core::{DType, Device, Tensor};
+use candle_core::{DType, Device};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use common::{simulated_studies, AnyResult, Args};
 use mammorg::config::HeadsConfig;
 use mammorg::data::{self, StudyExample};
-use mammorg::generate::stage1_probabilities;
 use mammorg::preprocess::PreprocessOptions;
-use mammorg::train::{stage1_accuracy, stage1_targets, EncoderProbe};
-use mammorg::{checkpoint, MammoRg, Stage1Labels, Stage1Probabilities};
+use mammorg::train::{encode_all, stage1_accuracy, stage1_targets, EncoderProbe};
+use mammorg::{checkpoint, Stage1Labels, Stage1Probabilities};
 use std::path::PathBuf;
 
 fn main() -> AnyResult<()> {
@@ -36,10 +35,11 @@ fn main() -> AnyResult<()> {
     let fit = load(args.get("fit", "/tmp/probe-fit"), args.parse("fit-studies", "1000")?, args.parse("fit-generator-seed", "1")?)?;
     let held_out = load(args.get("data", "/tmp/mammorg-eval"), args.parse("studies", "500")?, args.parse("generator-seed", "2")?)?;
     let t0 = std::time::Instant::now();
-    let (fit_patches, held_out_patches) = (patches(model, &fit)?, patches(model, &held_out)?);
+    let (fit_patches, held_out_patches) = (encode_all(model, &fit, 8)?.patches, encode_all(model, &held_out, 8)?.patches);
     println!("encoded {} + {} studies in {:.1} s", fit.len(), held_out.len(), t0.elapsed().as_secs_f32());
 
     let fit_labels: Vec<Stage1Labels> = fit.iter().map(|e| e.labels.clone()).collect();
+    let fit_refs: Vec<&Stage1Labels> = fit_labels.iter().collect();
     let held_out_labels: Vec<&Stage1Labels> = held_out.iter().map(|e| &e.labels).collect();
     let majority = majority_answer(&fit_labels, &model.config().heads);
     println!("majority answer of the fitting run: {}", stage1_accuracy(&held_out_labels, &vec![majority; held_out.len()]));
@@ -53,28 +53,15 @@ fn main() -> AnyResult<()> {
         let loss = probe.loss(&fit_patches, &targets)?.ok_or("the fitting run has no stage-1 labels")?;
         optimizer.backward_step(&loss)?;
         if step % 50 == 0 || step == steps {
-            let fitted = probe.logits(&fit_patches)?;
-            let logits = probe.logits(&held_out_patches)?;
-            let fit_refs: Vec<&Stage1Labels> = fit_labels.iter().collect();
             println!(
                 "step {step}: loss {:.4}; fitting run {}; held out {}",
                 loss.to_scalar::<f32>()?,
-                stage1_accuracy(&fit_refs, &stage1_probabilities(&fitted, &fitted)?),
-                stage1_accuracy(&held_out_labels, &stage1_probabilities(&logits, &logits)?)
+                probe.accuracy(&fit_patches, &fit_refs)?,
+                probe.accuracy(&held_out_patches, &held_out_labels)?
             );
         }
     }
     Ok(())
-}
-
-/// Patch tokens `[N, 4, L, d]` of every study (frozen encoder, batches of 8).
-fn patches(model: &MammoRg, set: &[StudyExample]) -> AnyResult<Tensor> {
-    let mut out = Vec::new();
-    for chunk in set.chunks(8) {
-        let refs: Vec<&StudyExample> = chunk.iter().collect();
-        out.push(model.encode(&data::batch_views(&refs)?)?.patches);
-    }
-    Ok(Tensor::cat(&out, 0)?)
 }
 
 /// The most frequent stated class of each head (and state of each finding) as probabilities.

@@ -7,7 +7,7 @@ mod pipeline;
 mod probe;
 
 pub use accuracy::{stage1_accuracy, Stage1Accuracy};
-pub use pipeline::{train, EpochStats, TrainOptions, TrainSummary};
+pub use pipeline::{encode_all, train, EpochStats, TrainOptions, TrainSummary};
 pub use probe::EncoderProbe;
 
 use crate::config::HeadsConfig;

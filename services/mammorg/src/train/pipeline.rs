@@ -223,24 +223,22 @@ fn run_epochs(
 /// graph and report tokens.
 fn held_out_stage1(model: &MammoRg, trainer: &Trainer, set: &[StudyExample], batch: usize) -> Result<String> {
     let features = encode_all(model, set, batch)?;
-    let mut line = format!("held out: heads {}", heads_accuracy(model, &features, set)?);
+    let labels: Vec<&Stage1Labels> = set.iter().map(|e| &e.labels).collect();
+    let mut line = format!("held out: heads {}", heads_accuracy(model, &features, &labels)?);
     if let Some(probe) = trainer.probe() {
-        let logits = probe.logits(&features.patches)?;
-        let labels: Vec<&Stage1Labels> = set.iter().map(|e| &e.labels).collect();
-        line += &format!("; encoder probe {}", stage1_accuracy(&labels, &stage1_probabilities(&logits, &logits)?));
+        line += &format!("; encoder probe {}", probe.accuracy(&features.patches, &labels)?);
     }
     Ok(line)
 }
 
 /// Accuracy of the official stage-1 heads (both sets averaged, as served) on `set`.
-fn heads_accuracy(model: &MammoRg, features: &VisualFeatures, set: &[StudyExample]) -> Result<Stage1Accuracy> {
+fn heads_accuracy(model: &MammoRg, features: &VisualFeatures, labels: &[&Stage1Labels]) -> Result<Stage1Accuracy> {
     let (graph, report) = model.stage1(features)?;
-    let labels: Vec<&Stage1Labels> = set.iter().map(|e| &e.labels).collect();
-    Ok(stage1_accuracy(&labels, &stage1_probabilities(&graph, &report)?))
+    Ok(stage1_accuracy(labels, &stage1_probabilities(&graph, &report)?))
 }
 
 /// Detached visual features of every study (one tensor per field, studies on axis 0).
-fn encode_all(model: &MammoRg, set: &[StudyExample], batch: usize) -> Result<VisualFeatures> {
+pub fn encode_all(model: &MammoRg, set: &[StudyExample], batch: usize) -> Result<VisualFeatures> {
     model.clear_caches();
     let (mut p, mut g, mut r) = (Vec::new(), Vec::new(), Vec::new());
     for chunk in set.chunks(batch) {
@@ -266,7 +264,8 @@ fn gather(f: &VisualFeatures, idx: &[usize]) -> Result<VisualFeatures> {
 /// teacher-forced next-token loss of the reference reports.
 fn evaluate(model: &MammoRg, tok: &TermTokenizer, prompt: &PromptIds, set: &[StudyExample], batch: usize) -> Result<Vec<(String, f32)>> {
     let features = encode_all(model, set, batch)?;
-    let accuracy = heads_accuracy(model, &features, set)?;
+    let labels: Vec<&Stage1Labels> = set.iter().map(|e| &e.labels).collect();
+    let accuracy = heads_accuracy(model, &features, &labels)?;
     let mut loss_sum = 0f32;
     let mut chunks = 0;
     for (i, chunk) in set.chunks(batch).enumerate() {

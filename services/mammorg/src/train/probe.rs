@@ -14,6 +14,8 @@
 
 use crate::error::Result;
 use crate::config::MammoRgConfig;
+use super::{stage1_accuracy, Stage1Accuracy, Stage1Labels};
+use crate::generate::stage1_probabilities;
 use crate::heads::{stage1_loss, Probing, Stage1Logits, Stage1Targets};
 use crate::model::breast_views;
 use crate::params;
@@ -59,5 +61,11 @@ impl EncoderProbe {
     /// Stage-1 loss of the probe on patch tokens `[B, 4, L, d]` in `VIEW_ORDER`.
     pub fn loss(&self, patches: &Tensor, targets: &Stage1Targets) -> Result<Option<Tensor>> {
         Ok(stage1_loss(&self.logits(patches)?, targets)?)
+    }
+
+    /// The probe's per-breast accuracy on patch tokens against `labels` (one per study).
+    pub fn accuracy(&self, patches: &Tensor, labels: &[&Stage1Labels]) -> Result<Stage1Accuracy> {
+        let logits = self.logits(patches)?;
+        Ok(stage1_accuracy(labels, &stage1_probabilities(&logits, &logits)?))
     }
 }
