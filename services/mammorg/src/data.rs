@@ -4,10 +4,10 @@
 
 use crate::error::{MammoRgError, Result};
 use crate::model::VIEW_ORDER;
-use crate::preprocess::{expand_channels, planes_from_paths, PreprocessOptions};
+use crate::preprocess::{expand_channels, planes_from_paths_framed, PreprocessOptions};
 use crate::terms::{self, Relation, BIRADS_CLASSES, DENSITY_CLASSES, DESCRIPTOR_TERMS, FINDING_TYPES, LOCATION_TERMS};
 use crate::tokenizer::TermTokenizer;
-use crate::train::Stage1Labels;
+use crate::train::{lesion_map, Stage1Labels};
 use candle_core::{Device, Tensor};
 use mammoflow_dicom::synth::StudyTruth;
 use mammoflow_domain::{FindingStatus, Laterality, Side, StructuredReport};
@@ -55,11 +55,13 @@ pub fn load_study(folder: &Path, opts: &PreprocessOptions, device: &Device) -> R
     let truth: StudyTruth =
         serde_json::from_str(&read("truth.json")?).map_err(|source| MammoRgError::Json { path: truth_path, source })?;
     let report = read("report.txt")?;
-    let planes = planes_from_paths(&view_paths(folder), opts, device)?;
+    let (planes, frames) = planes_from_paths_framed(&view_paths(folder), opts, device)?;
+    let mut labels = labels_from_report(&truth.report);
+    labels.lesions = truth.lesion_marks.as_ref().map(|marks| lesion_map(marks, &frames, &truth.report));
     Ok(StudyExample {
         folder: folder.to_path_buf(),
         planes,
-        labels: labels_from_report(&truth.report),
+        labels,
         report,
         generator_seed: truth.seed,
         truth: truth.report,
@@ -110,14 +112,17 @@ pub fn labels_from_report(r: &StructuredReport) -> Stage1Labels {
                 push_unique(&mut labels.relations, (Relation::SuggestiveOf, fi, b));
             }
         }
-        for d in &f.descriptors {
-            let (spaced, hyphenated) = (d.replace('_', " "), d.replace('_', "-"));
-            if let Some(x) = DESCRIPTOR_TERMS.iter().position(|t| *t == spaced || *t == hyphenated) {
-                push_unique(&mut labels.relations, (Relation::ModifiedBy, fi, x));
-            }
+        for x in f.descriptors.iter().filter_map(|d| descriptor_index(d)) {
+            push_unique(&mut labels.relations, (Relation::ModifiedBy, fi, x));
         }
     }
     labels
+}
+
+/// The graph descriptor of a report descriptor (`fat_containing` is the node "fat-containing").
+pub(crate) fn descriptor_index(descriptor: &str) -> Option<usize> {
+    let (spaced, hyphenated) = (descriptor.replace('_', " "), descriptor.replace('_', "-"));
+    DESCRIPTOR_TERMS.iter().position(|t| *t == spaced || *t == hyphenated)
 }
 
 fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {

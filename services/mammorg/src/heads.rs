@@ -107,14 +107,23 @@ fn masked_cross_entropy(logits: &Tensor, target: &Tensor, mask: &Tensor) -> Resu
 
 /// Masked mean binary cross-entropy with logits (stable form); `None` when nothing is labelled.
 fn masked_bce(logits: &Tensor, target: &Tensor, mask: &Tensor) -> Result<Option<Tensor>> {
+    masked_bce_weighted(logits, target, mask, 1.0)
+}
+
+/// [`masked_bce`] with the positive term weighted by `pos_weight` (PyTorch's `pos_weight`),
+/// for targets where positives are rare.
+pub(crate) fn masked_bce_weighted(logits: &Tensor, target: &Tensor, mask: &Tensor, pos_weight: f64) -> Result<Option<Tensor>> {
     let count = mask.sum_all()?.to_scalar::<f32>()?;
     if count == 0.0 {
         return Ok(None);
     }
     let x = logits.to_dtype(DType::F32)?;
+    // -log(sigmoid(-x)) = relu(x) + softplus(-|x|) for the negatives; -log(sigmoid(x)) =
+    // relu(-x) + softplus(-|x|) for the positives.
     let softplus = (x.abs()?.neg()?.exp()? + 1.0)?.log()?;
-    let loss = ((x.relu()? - x.mul(target)?)? + softplus)?;
-    Ok(Some((loss.mul(mask)?.sum_all()? / count as f64)?))
+    let negative = ((x.relu()? + &softplus)? * (1.0 - target)?)?;
+    let positive = ((x.neg()?.relu()? + &softplus)? * (target * pos_weight)?)?;
+    Ok(Some(((negative + positive)?.mul(mask)?.sum_all()? / count as f64)?))
 }
 
 fn mean_of(parts: Vec<Tensor>) -> Result<Option<Tensor>> {

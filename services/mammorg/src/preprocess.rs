@@ -122,30 +122,69 @@ fn largest_component(mask: &[bool], h: usize, w: usize) -> Option<Vec<usize>> {
     best
 }
 
-/// One view to `size x size` values in `[-1, 1]` (display value, mean 0.5, std 0.5), chest wall
-/// on the right, breast box padded to a square with background (-1) away from the chest wall.
-pub fn prepare_view(img: &GreyImage, laterality: Laterality, opts: &PreprocessOptions) -> Result<Vec<f32>> {
+/// Where the model input of one view comes from: the crop of the image and its place on the
+/// square canvas that is resized to `size x size`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ViewFrame {
+    pub crop: BreastBox,
+    /// Side of the square canvas, in image pixels.
+    pub side: usize,
+    /// Offset of the crop on the canvas.
+    pub top: usize,
+    pub left: usize,
+    /// The crop is mirrored left to right (the chest wall was on the left).
+    pub mirror: bool,
+    /// Output side.
+    pub size: usize,
+}
+
+impl ViewFrame {
+    /// Image pixel coordinates (continuous, `x` to the right, `y` down) to model-input ones.
+    pub fn to_input(&self, x: f32, y: f32) -> (f32, f32) {
+        let mut cx = x - self.crop.left as f32;
+        if self.mirror {
+            cx = (self.crop.right - self.crop.left) as f32 - cx;
+        }
+        let scale = self.size as f32 / self.side as f32;
+        ((cx + self.left as f32) * scale, (y - self.crop.top as f32 + self.top as f32) * scale)
+    }
+}
+
+/// The frame of one view: the breast box with its margin, padded to a square with background
+/// away from the chest wall, which ends up on the right.
+pub fn view_frame(img: &GreyImage, laterality: Laterality, opts: &PreprocessOptions) -> Result<ViewFrame> {
     if img.data.len() != img.rows * img.cols || opts.size == 0 {
         return Err(MammoRgError::Input(format!("image of {} values is not {}x{}", img.data.len(), img.rows, img.cols)));
     }
     let (b, wall) = find_breast(img, opts.threshold, laterality)
         .ok_or_else(|| MammoRgError::Input("no breast tissue above the threshold in the image".into()))?;
     let pad = (opts.margin * (b.bottom - b.top).max(b.right - b.left) as f32).round() as usize;
-    let (top, bottom) = (b.top.saturating_sub(pad), (b.bottom + pad).min(img.rows));
-    let (left, right) = (b.left.saturating_sub(pad), (b.right + pad).min(img.cols));
-    let (h, w) = (bottom - top, right - left);
-    let side = h.max(w);
-    // Square canvas: crop rows centred vertically, columns against the right (chest-wall) edge.
-    let canvas = Canvas {
-        height: side,
-        width: side,
-        top: (side - h) / 2,
-        left: side - w,
-        mirror: wall == ChestWall::Left,
+    let crop = BreastBox {
+        top: b.top.saturating_sub(pad),
+        bottom: (b.bottom + pad).min(img.rows),
+        left: b.left.saturating_sub(pad),
+        right: (b.right + pad).min(img.cols),
     };
-    let crop = Region { data: &img.data, stride: img.cols, top, left, rows: h, cols: w };
+    let (h, w) = (crop.bottom - crop.top, crop.right - crop.left);
+    let side = h.max(w);
+    // Rows centred vertically, columns against the right (chest-wall) edge.
+    Ok(ViewFrame { crop, side, top: (side - h) / 2, left: side - w, mirror: wall == ChestWall::Left, size: opts.size })
+}
+
+/// One view to `size x size` values in `[-1, 1]` (display value, mean 0.5, std 0.5), chest wall
+/// on the right, breast box padded to a square with background (-1) away from the chest wall.
+pub fn prepare_view(img: &GreyImage, laterality: Laterality, opts: &PreprocessOptions) -> Result<Vec<f32>> {
+    Ok(prepare_view_framed(img, laterality, opts)?.0)
+}
+
+/// [`prepare_view`] and the frame it used.
+pub fn prepare_view_framed(img: &GreyImage, laterality: Laterality, opts: &PreprocessOptions) -> Result<(Vec<f32>, ViewFrame)> {
+    let f = view_frame(img, laterality, opts)?;
+    let canvas = Canvas { height: f.side, width: f.side, top: f.top, left: f.left, mirror: f.mirror };
+    let (rows, cols) = (f.crop.bottom - f.crop.top, f.crop.right - f.crop.left);
+    let crop = Region { data: &img.data, stride: img.cols, top: f.crop.top, left: f.crop.left, rows, cols };
     let resized = resample(&crop, &canvas, opts.size, opts.size);
-    Ok(resized.into_iter().map(|v| (v.clamp(0.0, 1.0) - 0.5) / 0.5).collect())
+    Ok((resized.into_iter().map(|v| (v.clamp(0.0, 1.0) - 0.5) / 0.5).collect(), f))
 }
 
 /// Antialiased bilinear resampling (triangle filter widened by the scale when shrinking, as
@@ -246,11 +285,20 @@ fn filter_weights(n_in: usize, n_out: usize) -> Vec<(usize, Vec<f32>)> {
 /// Four display images in [`VIEW_ORDER`] to one channel per view `[4, S, S]` (what the
 /// training set stores; [`expand_channels`] gives the model input).
 pub fn study_planes(views: &[GreyImage; 4], opts: &PreprocessOptions, device: &Device) -> Result<Tensor> {
+    Ok(study_planes_framed(views, opts, device)?.0)
+}
+
+/// [`study_planes`] and the frame of each view.
+pub fn study_planes_framed(views: &[GreyImage; 4], opts: &PreprocessOptions, device: &Device) -> Result<(Tensor, [ViewFrame; 4])> {
     let mut data = Vec::with_capacity(4 * opts.size * opts.size);
+    let mut frames = Vec::with_capacity(4);
     for (img, view) in views.iter().zip(VIEW_ORDER) {
-        data.extend(prepare_view(img, view.laterality(), opts)?);
+        let (plane, frame) = prepare_view_framed(img, view.laterality(), opts)?;
+        data.extend(plane);
+        frames.push(frame);
     }
-    Ok(Tensor::from_vec(data, (4, opts.size, opts.size), device)?)
+    let frames: [ViewFrame; 4] = frames.try_into().map_err(|_| MammoRgError::Input("four views expected".into()))?;
+    Ok((Tensor::from_vec(data, (4, opts.size, opts.size), device)?, frames))
 }
 
 /// `[..., 4, S, S]` planes to `[..., 4, 3, S, S]` (grey replicated, like the official RGB load).
@@ -268,9 +316,14 @@ pub fn study_tensor(views: &[GreyImage; 4], opts: &PreprocessOptions, device: &D
 
 /// Reads four DICOM files (in [`VIEW_ORDER`]: RCC, RMLO, LCC, LMLO) and returns `[4, S, S]` planes.
 pub fn planes_from_paths<P: AsRef<Path>>(paths: &[P; 4], opts: &PreprocessOptions, device: &Device) -> Result<Tensor> {
+    Ok(planes_from_paths_framed(paths, opts, device)?.0)
+}
+
+/// [`planes_from_paths`] and the frame of each view.
+pub fn planes_from_paths_framed<P: AsRef<Path>>(paths: &[P; 4], opts: &PreprocessOptions, device: &Device) -> Result<(Tensor, [ViewFrame; 4])> {
     let read = |p: &P| read_grey(p.as_ref()).map_err(|e| MammoRgError::Pixels { path: p.as_ref().to_path_buf(), source: e });
     let views = [read(&paths[0])?, read(&paths[1])?, read(&paths[2])?, read(&paths[3])?];
-    study_planes(&views, opts, device)
+    study_planes_framed(&views, opts, device)
 }
 
 /// [`planes_from_paths`] as the model input `[4, 3, S, S]`.

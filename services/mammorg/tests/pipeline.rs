@@ -21,6 +21,7 @@ fn labels_follow_the_truth() {
     let set = load_dir(dir.path(), &mammorg::preprocess::PreprocessOptions::new(32), &Device::Cpu).expect("load");
     assert_eq!(set.len(), 12);
     let mut positives = 0;
+    let mut marked_any = false;
     for e in &set {
         assert_eq!(e.planes.dims(), [4, 32, 32]);
         let l = labels_from_report(&e.truth);
@@ -32,10 +33,23 @@ fn labels_follow_the_truth() {
                 positives += 1;
                 assert_eq!(l.findings[s][fi], Some(true));
                 assert!(l.relations.iter().any(|r| r.0 == Relation::LocatedAt && r.1 == fi));
+                // Simulated studies say where their lesions are: on the finding's side, each view
+                // has it marked inside the input, or says it is not marked there.
+                let map = e.labels.lesions.as_ref().expect("simulated studies have a lesion map");
+                for v in [2 * s, 2 * s + 1] {
+                    let marked: Vec<_> = map.views[v].iter().filter(|m| m.finding == fi).collect();
+                    assert!(!marked.is_empty() || map.unmarked[v][fi], "view {v}: finding {fi} neither marked nor unmarked");
+                    for m in marked {
+                        let [x0, y0, x1, y1] = m.area;
+                        assert!(0.0 <= x0 && x0 < x1 && x1 <= 1.0 && 0.0 <= y0 && y0 < y1 && y1 <= 1.0, "{:?}", m.area);
+                    }
+                }
+                marked_any |= map.views.iter().flatten().any(|m| m.finding == fi);
             }
         }
     }
     assert!(positives > 0, "the enriched mix has findings");
+    assert!(marked_any, "some finding is marked on its views");
     let tok = TermTokenizer::build_english(600, &[], &[]).expect("tok");
     let reports: Vec<&str> = set.iter().map(|e| e.report.as_str()).chain([set[0].report.as_str()]).collect();
     let db = report_database(&tok, &reports, 16, &Device::Cpu).expect("db");

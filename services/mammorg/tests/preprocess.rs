@@ -4,7 +4,9 @@ use candle_core::Device;
 use mammoflow_dicom::synth::{simulate, SimulationOptions};
 use mammoflow_dicom::GreyImage;
 use mammoflow_domain::Laterality;
-use mammorg::preprocess::{find_breast, prepare_view, resize_bilinear, study_tensor_from_paths, ChestWall, PreprocessOptions};
+use mammorg::preprocess::{
+    find_breast, prepare_view, prepare_view_framed, resize_bilinear, study_tensor_from_paths, ChestWall, PreprocessOptions,
+};
 use mammorg::VIEW_ORDER;
 
 /// A half-disc breast against the right edge (chest wall right), rows x cols, plus a small
@@ -66,6 +68,30 @@ fn a_mirrored_breast_gives_the_same_input_and_the_crop_holds_the_breast() {
     assert!(a[..4].iter().all(|v| *v < -0.99));
     // Deterministic.
     assert_eq!(prepare_view(&img, Laterality::Right, &opts).expect("again"), a);
+}
+
+/// A mark on the image lands where the frame says, mirrored or not: a bright spot is put in
+/// the breast and the brightest input pixel must be where `to_input` maps it.
+#[test]
+fn the_frame_maps_image_points_to_where_they_land_in_the_input() {
+    let opts = PreprocessOptions::new(64);
+    for (x, y) in [(200usize, 150usize), (170, 110), (225, 210)] {
+        let mut img = phantom(300, 240);
+        for dy in 0..3 {
+            for dx in 0..3 {
+                img.data[(y + dy) * 240 + x + dx] = 1.0;
+            }
+        }
+        for (img, laterality) in [(img.clone(), Laterality::Right), (mirrored(&img), Laterality::Left)] {
+            let (input, frame) = prepare_view_framed(&img, laterality, &opts).expect("view");
+            // The spot's centre in this image (mirroring moves it).
+            let sx = if laterality == Laterality::Left { 240.0 - (x as f32 + 1.5) } else { x as f32 + 1.5 };
+            let (u, v) = frame.to_input(sx, y as f32 + 1.5);
+            let brightest = (0..input.len()).max_by(|&a, &b| input[a].total_cmp(&input[b])).expect("pixels");
+            let (bu, bv) = ((brightest % 64) as f32 + 0.5, (brightest / 64) as f32 + 0.5);
+            assert!((bu - u).abs() <= 1.0 && (bv - v).abs() <= 1.0, "{laterality:?} ({x}, {y}): spot at ({bu}, {bv}), frame says ({u}, {v})");
+        }
+    }
 }
 
 #[test]

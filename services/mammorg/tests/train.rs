@@ -6,6 +6,7 @@ use candle_core::{DType, Device};
 use common::{tiny_config, tiny_tokenizer, views};
 use mammorg::terms::Relation;
 use mammorg::tokenizer::vicuna_prompt;
+use mammorg::train::{LesionMap, MarkedLesion};
 use mammorg::{MammoRg, Stage1Labels, TrainPhase, Trainer};
 
 fn toy_labels() -> Vec<Stage1Labels> {
@@ -99,4 +100,36 @@ fn the_encoder_probe_trains_beside_the_model_and_is_never_saved() {
     assert!(losses[3] < losses[0], "the joint loss falls: {losses:?}");
     assert_eq!(model.tensor_names(), names_before);
     assert!(!model.tensor_names().iter().any(|n| n.contains("probe")));
+}
+
+/// Where the labels say where a lesion is, the probe's patch head joins the loss and learns it.
+#[test]
+fn the_patch_head_learns_where_the_lesions_are() {
+    let cfg = tiny_config();
+    let model = MammoRg::new_random(&cfg, 31, true, DType::F32, &Device::Cpu).expect("model");
+    let v = views(2, cfg.image_size, 7);
+    let mut labels = toy_labels();
+    let mut map = LesionMap::default();
+    map.views[2].push(MarkedLesion { finding: 1, descriptors: vec![7], area: [0.1, 0.2, 0.4, 0.5] });
+    map.views[3].push(MarkedLesion { finding: 1, descriptors: vec![7], area: [0.5, 0.5, 0.9, 0.8] });
+    labels[0].lesions = Some(map);
+    let mut trainer = Trainer::new(&model, TrainPhase::All, 1e-2).expect("trainer");
+    let lesion_loss = |trainer: &Trainer| -> f32 {
+        let patches = model.encode(&v).expect("encode").patches;
+        let loss = trainer.probe().expect("probe").lesion_loss(&patches, &labels).expect("loss").expect("a study has a map");
+        loss.to_scalar::<f32>().expect("scalar")
+    };
+    let before = lesion_loss(&trainer);
+    for _ in 0..16 {
+        trainer.stage1_step(&model, &v, &labels).expect("step");
+    }
+    let after = lesion_loss(&trainer);
+    assert!(after < 0.7 * before, "patch-head loss {before} -> {after}");
+    let patches = model.encode(&v).expect("encode").patches;
+    let refs: Vec<&Stage1Labels> = labels.iter().collect();
+    let found = trainer.probe().expect("probe").lesion_detection(&patches, &refs).expect("detection").expect("a map");
+    assert!(found.recall >= 0.5 && found.recall > found.false_positive_rate + 0.25, "{found}");
+    let none = toy_labels();
+    let patches = model.encode(&v).expect("encode").patches;
+    assert!(trainer.probe().expect("probe").lesion_loss(&patches, &none).expect("loss").is_none(), "no maps, no loss");
 }

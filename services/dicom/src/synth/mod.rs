@@ -8,10 +8,10 @@ mod report;
 mod truth;
 
 pub use instance::dicom_object;
-pub use phantom::PhantomImage;
+pub use phantom::{PhantomImage, PixelBox};
 
 use chrono::{Days, NaiveDate};
-use mammoflow_domain::{DicomUid, StructuredReport, View};
+use mammoflow_domain::{DicomUid, FindingType, StructuredReport, View};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -160,8 +160,22 @@ pub struct StudyTruth {
     pub patient_age: u8,
     pub seed: u64,
     pub index: u64,
+    /// Where each localised lesion lies on each view (training targets for a detector; a
+    /// report states no such thing). `None` in files written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lesion_marks: Option<Vec<LesionMark>>,
     #[serde(flatten)]
     pub report: StructuredReport,
+}
+
+/// One lesion on one view: what it is and the box of pixels it changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LesionMark {
+    pub view: View,
+    pub finding_type: FindingType,
+    pub descriptors: Vec<String>,
+    #[serde(rename = "box")]
+    pub pixels: PixelBox,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -275,7 +289,7 @@ pub fn generate_study(opts: &SimulationOptions, index: u64) -> SyntheticStudy {
     let report_text = report::write_report(&mut rng(opts.seed, index, Stream::Report, 0), &labels, ids.patient_age);
     let mm_per_pixel = FIELD_HEIGHT_MM / f32::from(rows);
     let breast_size = rng(opts.seed, index, Stream::Pixels, 0).random::<f32>();
-    let images = View::ALL
+    let images: BTreeMap<View, PhantomImage> = View::ALL
         .iter()
         .enumerate()
         .map(|(n, &view)| {
@@ -291,6 +305,14 @@ pub fn generate_study(opts: &SimulationOptions, index: u64) -> SyntheticStudy {
             (view, phantom::render(&mut rng(opts.seed, index, Stream::Pixels, n as u64 + 1), &spec))
         })
         .collect();
+    let lesion_marks = images
+        .iter()
+        .flat_map(|(&view, image)| image.lesion_boxes.iter().map(move |&(i, pixels)| (view, i, pixels)))
+        .map(|(view, i, pixels)| {
+            let lesion = &labels.lesions[i];
+            LesionMark { view, finding_type: lesion.finding_type(), descriptors: lesion.descriptors(), pixels }
+        })
+        .collect();
     let truth = StudyTruth {
         study_instance_uid: ids.study_instance_uid.clone(),
         accession_number: ids.accession_number.clone(),
@@ -299,6 +321,7 @@ pub fn generate_study(opts: &SimulationOptions, index: u64) -> SyntheticStudy {
         patient_age: ids.patient_age,
         seed: opts.seed,
         index,
+        lesion_marks: Some(lesion_marks),
         report: labels.structured(),
     };
     SyntheticStudy { index, ids, truth, report_text, images, mm_per_pixel }

@@ -10,6 +10,7 @@ use super::truth::{ExamLabels, Lesion, LesionKind, MassMargin, MassShape};
 use mammoflow_domain::{Density, Laterality, Projection, View};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 use std::f32::consts::TAU;
 
 /// A rendered view, values in `0..=max_value` (MONOCHROME2: brighter = denser).
@@ -19,7 +20,22 @@ pub struct PhantomImage {
     pub cols: u16,
     pub pixels: Vec<u16>,
     pub max_value: u16,
+    /// Where each localised lesion drawn on this view changed the image: the lesion's index in
+    /// `ExamLabels::lesions` and its box. Diffuse findings have none.
+    pub lesion_boxes: Vec<(usize, PixelBox)>,
 }
+
+/// Pixel box `[left, right) x [top, bottom)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PixelBox {
+    pub left: u16,
+    pub top: u16,
+    pub right: u16,
+    pub bottom: u16,
+}
+
+/// A lesion layer value below this is not counted in its box (the soft tails of a blurred edge).
+const VISIBLE: f32 = 0.01;
 
 /// Breast outline in pixels, measured from the chest wall (`xc`) and from the top (`y`).
 #[derive(Debug, Clone, Copy)]
@@ -183,8 +199,11 @@ pub fn render(rng: &mut ChaCha8Rng, spec: &RenderSpec) -> PhantomImage {
         }
     }
 
-    for lesion in spec.labels.lesions.iter().filter(|l| l.side == laterality) {
-        draw_lesion(rng, &mut img, &inside, &outline, spec, lesion);
+    let mut lesion_boxes = Vec::new();
+    for (index, lesion) in spec.labels.lesions.iter().enumerate().filter(|(_, l)| l.side == laterality) {
+        if let Some(b) = draw_lesion(rng, &mut img, &inside, &outline, spec, lesion) {
+            lesion_boxes.push((index, b));
+        }
     }
 
     let max_value = ((1u32 << spec.bits_stored) - 1) as u16;
@@ -194,7 +213,7 @@ pub fn render(rng: &mut ChaCha8Rng, spec: &RenderSpec) -> PhantomImage {
         .enumerate()
         .map(|(i, v)| ((v + 0.012 * mottle(mottle_seed, i)).clamp(0.0, 1.0) * scale) as u16)
         .collect();
-    PhantomImage { rows: spec.rows, cols: spec.cols, pixels, max_value }
+    PhantomImage { rows: spec.rows, cols: spec.cols, pixels, max_value, lesion_boxes }
 }
 
 /// A lesion layer over its bounding box; shapes are max-blended so overlapping strokes do
@@ -247,18 +266,22 @@ impl Layer {
     }
 }
 
-fn draw_lesion(rng: &mut ChaCha8Rng, img: &mut [f32], inside: &[bool], outline: &Outline, spec: &RenderSpec, lesion: &Lesion) {
-    let (w, cols, rows) = (f32::from(spec.cols), i64::from(spec.cols), i64::from(spec.rows));
+/// Draws one lesion and returns the box where it changed the image (`None` for diffuse findings,
+/// which are spread over the breast, and for lesions that fall outside it).
+fn draw_lesion(rng: &mut ChaCha8Rng, img: &mut [f32], inside: &[bool], outline: &Outline, spec: &RenderSpec, lesion: &Lesion) -> Option<PixelBox> {
+    let w = f32::from(spec.cols);
     let to_x = |xc: f32| match spec.view.laterality() {
         Laterality::Left => xc,
         Laterality::Right => w - xc,
     };
     let radius = (lesion.size_mm / 2.0 / spec.mm_per_pixel).max(2.0);
-    let mut layer = match (lesion.kind, outline.project(lesion, spec.view.projection())) {
+    let layer = match (lesion.kind, outline.project(lesion, spec.view.projection())) {
         (LesionKind::Calcifications { distribution: "diffuse", morphology }, _) => {
-            diffuse_calcifications(rng, outline, spec, morphology)
+            let layer = diffuse_calcifications(rng, outline, spec, morphology);
+            add_layer(img, inside, spec, layer);
+            return None;
         }
-        (_, None) => return,
+        (_, None) => return None,
         (kind, Some((xc, y))) => {
             let (cx, cy) = (to_x(xc), y);
             match kind {
@@ -290,6 +313,13 @@ fn draw_lesion(rng: &mut ChaCha8Rng, img: &mut [f32], inside: &[bool], outline: 
             }
         }
     };
+    add_layer(img, inside, spec, layer)
+}
+
+/// Adds a lesion layer to the image inside the breast; returns the box of the visible change.
+fn add_layer(img: &mut [f32], inside: &[bool], spec: &RenderSpec, layer: Layer) -> Option<PixelBox> {
+    let (cols, rows) = (i64::from(spec.cols), i64::from(spec.rows));
+    let mut seen: Option<(i64, i64, i64, i64)> = None;
     for ly in 0..layer.h {
         for lx in 0..layer.w {
             let (x, y) = (layer.x0 + lx, layer.y0 + ly);
@@ -297,11 +327,18 @@ fn draw_lesion(rng: &mut ChaCha8Rng, img: &mut [f32], inside: &[bool], outline: 
                 continue;
             }
             let i = (y * cols + x) as usize;
+            let value = layer.v[(ly * layer.w + lx) as usize];
             if inside[i] {
-                img[i] += std::mem::take(&mut layer.v[(ly * layer.w + lx) as usize]);
+                img[i] += value;
+                if value > VISIBLE {
+                    let (l, t, r, b) = seen.unwrap_or((x, y, x, y));
+                    seen = Some((l.min(x), t.min(y), r.max(x), b.max(y)));
+                }
             }
         }
     }
+    // Coordinates are inside the image, whose sides are u16.
+    seen.map(|(l, t, r, b)| PixelBox { left: l as u16, top: t as u16, right: r as u16 + 1, bottom: b as u16 + 1 })
 }
 
 fn mass(rng: &mut ChaCha8Rng, cx: f32, cy: f32, r: f32, shape: MassShape, margin: MassMargin, fat: bool) -> Layer {
@@ -408,4 +445,47 @@ fn diffuse_calcifications(rng: &mut ChaCha8Rng, outline: &Outline, spec: &Render
         }
     }
     layer
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::truth::sample_labels;
+    use rand::SeedableRng;
+
+    /// The recorded box must hold every pixel the lesion visibly changed: the same view is
+    /// rendered from the same random stream with and without its lesions and compared.
+    #[test]
+    fn lesion_boxes_cover_exactly_where_the_lesions_changed_the_pixels() {
+        let mut checked = 0;
+        for seed in 0..40u64 {
+            let labels = sample_labels(&mut ChaCha8Rng::seed_from_u64(seed), true);
+            let localised = |l: &&Lesion| l.position.is_some() && !matches!(l.kind, LesionKind::Calcifications { distribution: "diffuse", .. });
+            if labels.lesions.is_empty() || !labels.lesions.iter().all(|l| localised(&l)) {
+                continue;
+            }
+            let blank = ExamLabels { lesions: Vec::new(), ..labels.clone() };
+            for view in View::ALL {
+                let spec = |labels| RenderSpec { view, rows: 208, cols: 160, bits_stored: 12, mm_per_pixel: 300.0 / 208.0, breast_size: 0.5, labels };
+                let with = render(&mut ChaCha8Rng::seed_from_u64(seed), &spec(&labels));
+                let without = render(&mut ChaCha8Rng::seed_from_u64(seed), &spec(&blank));
+                let side_lesions = labels.lesions.iter().filter(|l| l.side == view.laterality()).count();
+                assert_eq!(with.lesion_boxes.len(), side_lesions, "seed {seed} {view:?}: one box per lesion on this side");
+                let threshold = (VISIBLE * f32::from(with.max_value)) as i32 + 2;
+                let mut changed = 0;
+                for (i, (a, b)) in with.pixels.iter().zip(&without.pixels).enumerate() {
+                    if (i32::from(*a) - i32::from(*b)).abs() <= threshold {
+                        continue;
+                    }
+                    changed += 1;
+                    let (x, y) = ((i % 160) as u16, (i / 160) as u16);
+                    let inside = with.lesion_boxes.iter().any(|(_, b)| (b.left..b.right).contains(&x) && (b.top..b.bottom).contains(&y));
+                    assert!(inside, "seed {seed} {view:?}: pixel ({x}, {y}) changed outside every lesion box");
+                }
+                assert_eq!(changed > 0, side_lesions > 0, "seed {seed} {view:?}");
+                checked += side_lesions;
+            }
+        }
+        assert!(checked >= 10, "only {checked} lesion views checked");
+    }
 }

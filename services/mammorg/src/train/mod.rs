@@ -3,12 +3,14 @@
 //! runs the three stages over a folder of studies and writes a checkpoint.
 
 mod accuracy;
+mod lesion_map;
 mod pipeline;
 mod probe;
 
 pub use accuracy::{stage1_accuracy, Stage1Accuracy};
+pub use lesion_map::{lesion_map, lesion_targets, LesionMap, MarkedLesion, LESION_CHANNELS};
 pub use pipeline::{encode_all, train, EpochStats, TrainOptions, TrainSummary};
-pub use probe::EncoderProbe;
+pub use probe::{EncoderProbe, LesionDetection};
 
 use crate::config::HeadsConfig;
 use crate::error::{MammoRgError, Result};
@@ -32,6 +34,9 @@ pub struct Stage1Labels {
     pub findings: [[Option<bool>; 10]; 2],
     /// `(relation, finding index, object index within its group)` triples.
     pub relations: Vec<(Relation, usize, usize)>,
+    /// Where the lesions lie on each view, when known (simulated studies); trains the encoder
+    /// probe's patch head.
+    pub lesions: Option<LesionMap>,
 }
 
 /// Stacks labels into target tensors (f32, class indices u32).
@@ -228,8 +233,11 @@ fn stage1_loss_with(model: &MammoRg, views: &Tensor, labels: &[Stage1Labels], tr
     let (graph, report) = model.stage1(&features)?;
     let targets = stage1_targets(labels, &model.config().heads, model.device())?;
     let probe_loss = probe.map(|p| p.loss(&features.patches, &targets)).transpose()?.flatten();
-    let parts: Vec<Tensor> =
-        [stage1_loss(&graph, &targets)?, stage1_loss(&report, &targets)?, probe_loss].into_iter().flatten().collect();
+    let lesion_loss = probe.map(|p| p.lesion_loss(&features.patches, labels)).transpose()?.flatten();
+    let parts: Vec<Tensor> = [stage1_loss(&graph, &targets)?, stage1_loss(&report, &targets)?, probe_loss, lesion_loss]
+        .into_iter()
+        .flatten()
+        .collect();
     if parts.is_empty() {
         return Err(MammoRgError::Input("the batch has no stage-1 labels".into()));
     }

@@ -227,6 +227,9 @@ fn held_out_stage1(model: &MammoRg, trainer: &Trainer, set: &[StudyExample], bat
     let mut line = format!("held out: heads {}", heads_accuracy(model, &features, &labels)?);
     if let Some(probe) = trainer.probe() {
         line += &format!("; encoder probe {}", probe.accuracy(&features.patches, &labels)?);
+        if let Some(detection) = probe.lesion_detection(&features.patches, &labels)? {
+            line += &format!("; {detection}");
+        }
     }
     Ok(line)
 }

@@ -11,23 +11,49 @@
 //! each channel over a breast's two views (over all four for the exam-level heads), where a
 //! small bright lesion is not averaged away. Its weights live in their own map and are never
 //! saved: the checkpoint keeps exactly the official module graph.
+//!
+//! Where the studies say where their lesions are ([`LesionMap`]), a linear patch head adds a
+//! per-token loss (which finding types and descriptors cover each patch): per-breast labels
+//! alone let the encoder memorise its training studies instead of learning to see lesions.
 
-use crate::error::Result;
+use crate::error::{MammoRgError, Result};
 use crate::config::MammoRgConfig;
+use super::lesion_map::{lesion_targets, LesionMap, LESION_CHANNELS};
 use super::{stage1_accuracy, Stage1Accuracy, Stage1Labels};
 use crate::generate::stage1_probabilities;
-use crate::heads::{stage1_loss, Probing, Stage1Logits, Stage1Targets};
+use crate::heads::{masked_bce_weighted, stage1_loss, Probing, Stage1Logits, Stage1Targets};
 use crate::model::breast_views;
 use crate::params;
-use candle_core::{DType, Device, Tensor, Var};
-use candle_nn::VarMap;
+use candle_core::{DType, Device, Module, Tensor, Var};
+use candle_nn::{Linear, VarMap};
 use std::collections::HashMap;
 
 const PROBE_SEED: u64 = 0x7072_6f62;
 
+/// Weight of a lesion-covered patch in the patch head's loss: a lesion covers one to four of a
+/// view's sixteen patches and most views have none, so unweighted the head learns "no lesion"
+/// everywhere first.
+const LESION_POS_WEIGHT: f64 = 8.0;
+
 pub struct EncoderProbe {
     heads: Probing,
+    /// Patch token -> lesion channels (finding types, then descriptors).
+    lesions: Linear,
     varmap: VarMap,
+}
+
+/// How well the patch head finds lesions: the share of lesion-covered patches it flags (any
+/// finding type above 0.5) and the share of lesion-free patches it flags.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LesionDetection {
+    pub recall: f32,
+    pub false_positive_rate: f32,
+}
+
+impl std::fmt::Display for LesionDetection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "lesion patches found {:.3}, clear patches flagged {:.3}", self.recall, self.false_positive_rate)
+    }
 }
 
 impl std::fmt::Debug for EncoderProbe {
@@ -42,7 +68,8 @@ impl EncoderProbe {
         let d = cfg.vision_hidden();
         let (varmap, vb, _) = params::builder(HashMap::new(), PROBE_SEED, true, DType::F32, device);
         let heads = Probing::new(d, d, &cfg.heads, vb.pp("encoder_probe"))?;
-        Ok(EncoderProbe { heads, varmap })
+        let lesions = candle_nn::linear(d, LESION_CHANNELS, vb.pp("encoder_probe.lesions"))?;
+        Ok(EncoderProbe { heads, lesions, varmap })
     }
 
     pub fn vars(&self) -> Vec<Var> {
@@ -61,6 +88,45 @@ impl EncoderProbe {
     /// Stage-1 loss of the probe on patch tokens `[B, 4, L, d]` in `VIEW_ORDER`.
     pub fn loss(&self, patches: &Tensor, targets: &Stage1Targets) -> Result<Option<Tensor>> {
         Ok(stage1_loss(&self.logits(patches)?, targets)?)
+    }
+
+    /// Lesion logits and the targets and mask of the studies with a lesion map, all
+    /// `[B, 4, L, LESION_CHANNELS]`; `None` when no study has a map.
+    fn lesion_logits(&self, patches: &Tensor, maps: &[Option<&LesionMap>]) -> Result<Option<(Tensor, Tensor, Tensor)>> {
+        let (b, _, l, _) = patches.dims4()?;
+        let grid = (l as f64).sqrt().round() as usize;
+        if grid * grid != l || b != maps.len() {
+            return Err(MammoRgError::Input(format!("{l} patch tokens are not a square grid, or labels do not match {b} studies")));
+        }
+        let Some((target, mask)) = lesion_targets(maps, grid, patches.device())? else { return Ok(None) };
+        let logits = self.lesions.forward(&patches.to_dtype(DType::F32)?)?;
+        Ok(Some((logits, target, mask)))
+    }
+
+    /// The patch head's loss on patch tokens `[B, 4, L, d]`; `None` when no study has a map.
+    pub fn lesion_loss(&self, patches: &Tensor, labels: &[Stage1Labels]) -> Result<Option<Tensor>> {
+        let maps: Vec<Option<&LesionMap>> = labels.iter().map(|x| x.lesions.as_ref()).collect();
+        let Some((logits, target, mask)) = self.lesion_logits(patches, &maps)? else { return Ok(None) };
+        Ok(masked_bce_weighted(&logits, &target, &mask, LESION_POS_WEIGHT)?)
+    }
+
+    /// [`LesionDetection`] of the patch head; `None` when no study has a map.
+    pub fn lesion_detection(&self, patches: &Tensor, labels: &[&Stage1Labels]) -> Result<Option<LesionDetection>> {
+        let maps: Vec<Option<&LesionMap>> = labels.iter().map(|x| x.lesions.as_ref()).collect();
+        let Some((logits, target, mask)) = self.lesion_logits(patches, &maps)? else { return Ok(None) };
+        let findings = crate::terms::FINDING_TYPES.len();
+        // Per patch: flagged = any finding type above 0.5; lesion = any type present; scored =
+        // every type scored (a patch with an unmarked type could hold it, so it is left out).
+        let flagged = logits.narrow(3, 0, findings)?.max(3)?.gt(0.0)?.to_dtype(DType::F32)?;
+        let lesion = target.narrow(3, 0, findings)?.max(3)?;
+        let scored = mask.narrow(3, 0, findings)?.min(3)?;
+        let count = |t: &Tensor| -> Result<f32> { Ok(t.sum_all()?.to_scalar::<f32>()?) };
+        let positives = (&lesion * &scored)?;
+        let negatives = ((1.0 - &lesion)? * &scored)?;
+        Ok(Some(LesionDetection {
+            recall: count(&(&flagged * &positives)?)? / count(&positives)?,
+            false_positive_rate: count(&(&flagged * &negatives)?)? / count(&negatives)?,
+        }))
     }
 
     /// The probe's per-breast accuracy on patch tokens against `labels` (one per study).
