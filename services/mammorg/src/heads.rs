@@ -107,23 +107,35 @@ fn masked_cross_entropy(logits: &Tensor, target: &Tensor, mask: &Tensor) -> Resu
 
 /// Masked mean binary cross-entropy with logits (stable form); `None` when nothing is labelled.
 fn masked_bce(logits: &Tensor, target: &Tensor, mask: &Tensor) -> Result<Option<Tensor>> {
-    masked_bce_weighted(logits, target, mask, 1.0)
-}
-
-/// [`masked_bce`] with the positive term weighted by `pos_weight` (PyTorch's `pos_weight`),
-/// for targets where positives are rare.
-pub(crate) fn masked_bce_weighted(logits: &Tensor, target: &Tensor, mask: &Tensor, pos_weight: f64) -> Result<Option<Tensor>> {
     let count = mask.sum_all()?.to_scalar::<f32>()?;
     if count == 0.0 {
         return Ok(None);
     }
+    let (positive, negative) = bce_terms(logits)?;
+    let loss = (positive.mul(target)? + negative.mul(&(1.0 - target)?)?)?;
+    Ok(Some((loss.mul(mask)?.sum_all()? / count as f64)?))
+}
+
+/// Class-balanced masked binary cross-entropy: the mean over the labelled positives and the
+/// mean over the labelled negatives count equally, however rare the positives are (a lesion
+/// covers about one patch token in a hundred). `None` when nothing is labelled.
+pub(crate) fn masked_bce_balanced(logits: &Tensor, target: &Tensor, mask: &Tensor) -> Result<Option<Tensor>> {
+    let (positive, negative) = bce_terms(logits)?;
+    let mut parts = Vec::new();
+    for (term, weight) in [(positive, target.mul(mask)?), (negative, (1.0 - target)?.mul(mask)?)] {
+        let count = weight.sum_all()?.to_scalar::<f32>()?;
+        if count > 0.0 {
+            parts.push((term.mul(&weight)?.sum_all()? / count as f64)?);
+        }
+    }
+    mean_of(parts)
+}
+
+/// `(-log sigmoid(x), -log sigmoid(-x))` in the stable form `relu(∓x) + log(1 + exp(-|x|))`.
+fn bce_terms(logits: &Tensor) -> Result<(Tensor, Tensor)> {
     let x = logits.to_dtype(DType::F32)?;
-    // -log(sigmoid(-x)) = relu(x) + softplus(-|x|) for the negatives; -log(sigmoid(x)) =
-    // relu(-x) + softplus(-|x|) for the positives.
     let softplus = (x.abs()?.neg()?.exp()? + 1.0)?.log()?;
-    let negative = ((x.relu()? + &softplus)? * (1.0 - target)?)?;
-    let positive = ((x.neg()?.relu()? + &softplus)? * (target * pos_weight)?)?;
-    Ok(Some(((negative + positive)?.mul(mask)?.sum_all()? / count as f64)?))
+    Ok(((x.neg()?.relu()? + &softplus)?, (x.relu()? + softplus)?))
 }
 
 fn mean_of(parts: Vec<Tensor>) -> Result<Option<Tensor>> {

@@ -56,6 +56,48 @@ fn labels_follow_the_truth() {
     assert_eq!(db.dims(), [12, 16], "duplicates are dropped");
 }
 
+/// The lesion marks land on the lesions in the model input, through DICOM writing and reading,
+/// the VOI window, the breast crop, the mirroring of left views and the resize: per view, the
+/// input is brighter inside the marked areas (lesions add density) than in a ring around them.
+#[test]
+fn lesion_marks_sit_on_the_lesions_in_the_model_input() {
+    let dir = tempfile::tempdir().expect("dir");
+    let opts = SimulationOptions { studies: 24, seed: 5, rows: 208, cols: 160, enrich_abnormal: true, ..SimulationOptions::default() };
+    simulate(&opts, dir.path()).expect("simulate");
+    let s = 128;
+    let set = load_dir(dir.path(), &mammorg::preprocess::PreprocessOptions::new(s), &Device::Cpu).expect("load");
+    let mut contrast = [(0f32, 0usize); 4];
+    for e in &set {
+        let planes = e.planes.flatten_all().and_then(|p| p.to_vec1::<f32>()).expect("planes");
+        let map = e.labels.lesions.as_ref().expect("map");
+        for (v, marks) in map.views.iter().enumerate() {
+            for m in marks {
+                let [x0, y0, x1, y1] = m.area.map(|c| c * s as f32);
+                let (cx, cy, r) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0, ((x1 - x0).max(y1 - y0) / 2.0).max(1.0));
+                let (mut inside, mut ring) = (Vec::new(), Vec::new());
+                for (i, value) in planes[v * s * s..(v + 1) * s * s].iter().enumerate() {
+                    let d = ((i % s) as f32 + 0.5 - cx).hypot((i / s) as f32 + 0.5 - cy);
+                    if d < 0.6 * r {
+                        inside.push(*value);
+                    } else if (1.5 * r..2.5 * r).contains(&d) {
+                        ring.push(*value);
+                    }
+                }
+                let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len().max(1) as f32;
+                if !inside.is_empty() {
+                    contrast[v].0 += mean(&inside) - mean(&ring);
+                    contrast[v].1 += 1;
+                }
+            }
+        }
+    }
+    for (v, (sum, n)) in contrast.iter().enumerate() {
+        assert!(*n >= 3, "view {v}: only {n} marks");
+        let mean = sum / *n as f32;
+        assert!(mean > 0.15, "view {v}: marked areas are only {mean:.3} brighter than around them");
+    }
+}
+
 #[test]
 fn a_short_training_run_writes_a_loadable_checkpoint_that_generates() {
     let data = simulated(6, 1);

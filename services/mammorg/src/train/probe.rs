@@ -21,7 +21,7 @@ use crate::config::MammoRgConfig;
 use super::lesion_map::{lesion_targets, LesionMap, LESION_CHANNELS};
 use super::{stage1_accuracy, Stage1Accuracy, Stage1Labels};
 use crate::generate::stage1_probabilities;
-use crate::heads::{masked_bce_weighted, stage1_loss, Probing, Stage1Logits, Stage1Targets};
+use crate::heads::{masked_bce_balanced, stage1_loss, Probing, Stage1Logits, Stage1Targets};
 use crate::model::breast_views;
 use crate::params;
 use candle_core::{DType, Device, Module, Tensor, Var};
@@ -29,11 +29,6 @@ use candle_nn::{Linear, VarMap};
 use std::collections::HashMap;
 
 const PROBE_SEED: u64 = 0x7072_6f62;
-
-/// Weight of a lesion-covered patch in the patch head's loss: a lesion covers one to four of a
-/// view's sixteen patches and most views have none, so unweighted the head learns "no lesion"
-/// everywhere first.
-const LESION_POS_WEIGHT: f64 = 8.0;
 
 pub struct EncoderProbe {
     heads: Probing,
@@ -107,7 +102,7 @@ impl EncoderProbe {
     pub fn lesion_loss(&self, patches: &Tensor, labels: &[Stage1Labels]) -> Result<Option<Tensor>> {
         let maps: Vec<Option<&LesionMap>> = labels.iter().map(|x| x.lesions.as_ref()).collect();
         let Some((logits, target, mask)) = self.lesion_logits(patches, &maps)? else { return Ok(None) };
-        Ok(masked_bce_weighted(&logits, &target, &mask, LESION_POS_WEIGHT)?)
+        Ok(masked_bce_balanced(&logits, &target, &mask)?)
     }
 
     /// [`LesionDetection`] of the patch head; `None` when no study has a map.
