@@ -3,7 +3,8 @@
 //! encoder's output for one run of simulated studies and measured on another, next to the
 //! majority answer of the fitting run. A probe far above the majority while the report text
 //! stays at it says the decoder does not use what the encoder sees; a probe at the majority says
-//! the encoder does not see it.
+//! the encoder does not see it. Where the studies mark their lesions (the simulator's do), the
+//! probe's patch head is fitted too and its lesion detection reported.
 //!
 //! ```text
 //! cargo run -p mammorg --example encoder_probe -- --model services/mammorg/demo-checkpoint \
@@ -50,7 +51,11 @@ fn main() -> AnyResult<()> {
     let mut optimizer = AdamW::new(probe.vars(), ParamsAdamW { lr, weight_decay: 0.0, ..Default::default() })?;
     let steps: usize = args.parse("steps", "300")?;
     for step in 1..=steps {
-        let loss = probe.loss(&fit_patches, &targets)?.ok_or("the fitting run has no stage-1 labels")?;
+        let heads = probe.loss(&fit_patches, &targets)?.ok_or("the fitting run has no stage-1 labels")?;
+        let loss = match probe.lesion_loss(&fit_patches, &fit_labels)? {
+            Some(lesions) => ((heads + lesions)? / 2.0)?,
+            None => heads,
+        };
         optimizer.backward_step(&loss)?;
         if step % 50 == 0 || step == steps {
             println!(
@@ -59,6 +64,10 @@ fn main() -> AnyResult<()> {
                 probe.accuracy(&fit_patches, &fit_refs)?,
                 probe.accuracy(&held_out_patches, &held_out_labels)?
             );
+            let fit_found = probe.lesion_detection(&fit_patches, &fit_refs)?;
+            if let (Some(fit_found), Some(held_found)) = (fit_found, probe.lesion_detection(&held_out_patches, &held_out_labels)?) {
+                println!("  patch head: fitting run {fit_found}; held out {held_found}");
+            }
         }
     }
     Ok(())

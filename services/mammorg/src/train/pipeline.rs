@@ -319,7 +319,8 @@ epochs, stage 2b {} epochs, batch {}, AdamW with cosine schedule.",
             opts.seed,
             opts.stage1_epochs,
             match (opts.train_encoder, opts.encoder_probe) {
-                (true, true) => "trained, with the training-only encoder probe on its patch tokens",
+                (true, true) => "trained, with the training-only encoder probe on its patch tokens: per-breast heads, and a \
+per-patch lesion head where the studies mark their lesions",
                 (true, false) => "trained",
                 (false, _) => "frozen",
             },

@@ -38,17 +38,40 @@ pub struct EncoderProbe {
 }
 
 /// How well the patch head finds lesions: the share of lesion-covered patches it flags (any
-/// finding type above 0.5) and the share of lesion-free patches it flags.
+/// finding type above 0.5), the share of lesion-free patches it flags, and the area under the
+/// ROC curve of its patch score (the highest finding-type logit), which does not depend on
+/// where the threshold sits.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LesionDetection {
     pub recall: f32,
     pub false_positive_rate: f32,
+    pub auc: f32,
 }
 
 impl std::fmt::Display for LesionDetection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "lesion patches found {:.3}, clear patches flagged {:.3}", self.recall, self.false_positive_rate)
+        write!(
+            f,
+            "lesion patches found {:.3}, clear patches flagged {:.3}, patch AUC {:.3}",
+            self.recall, self.false_positive_rate, self.auc
+        )
     }
+}
+
+/// Area under the ROC curve of `(score, positive)` pairs (Mann–Whitney, ties counted half);
+/// NaN without both classes.
+fn roc_auc(mut scored: Vec<(f32, bool)>) -> f32 {
+    scored.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (mut rank_sum, mut i) = (0f64, 0);
+    while i < scored.len() {
+        let j = (i..scored.len()).find(|&j| scored[j].0 != scored[i].0).unwrap_or(scored.len());
+        let mid_rank = (i + j + 1) as f64 / 2.0;
+        rank_sum += mid_rank * scored[i..j].iter().filter(|s| s.1).count() as f64;
+        i = j;
+    }
+    let positives = scored.iter().filter(|s| s.1).count() as f64;
+    let negatives = scored.len() as f64 - positives;
+    ((rank_sum - positives * (positives + 1.0) / 2.0) / (positives * negatives)) as f32
 }
 
 impl std::fmt::Debug for EncoderProbe {
@@ -112,15 +135,20 @@ impl EncoderProbe {
         let findings = crate::terms::FINDING_TYPES.len();
         // Per patch: flagged = any finding type above 0.5; lesion = any type present; scored =
         // every type scored (a patch with an unmarked type could hold it, so it is left out).
-        let flagged = logits.narrow(3, 0, findings)?.max(3)?.gt(0.0)?.to_dtype(DType::F32)?;
+        let score = logits.narrow(3, 0, findings)?.max(3)?;
+        let flagged = score.gt(0.0)?.to_dtype(DType::F32)?;
         let lesion = target.narrow(3, 0, findings)?.max(3)?;
         let scored = mask.narrow(3, 0, findings)?.min(3)?;
         let count = |t: &Tensor| -> Result<f32> { Ok(t.sum_all()?.to_scalar::<f32>()?) };
         let positives = (&lesion * &scored)?;
         let negatives = ((1.0 - &lesion)? * &scored)?;
+        let flat = |t: &Tensor| -> Result<Vec<f32>> { Ok(t.flatten_all()?.to_vec1::<f32>()?) };
+        let (scores, lesions, scored_patches) = (flat(&score)?, flat(&lesion)?, flat(&scored)?);
+        let pairs = scores.iter().zip(&lesions).zip(&scored_patches).filter(|(_, s)| **s > 0.0).map(|((x, y), _)| (*x, *y > 0.0));
         Ok(Some(LesionDetection {
             recall: count(&(&flagged * &positives)?)? / count(&positives)?,
             false_positive_rate: count(&(&flagged * &negatives)?)? / count(&negatives)?,
+            auc: roc_auc(pairs.collect()),
         }))
     }
 
@@ -128,5 +156,19 @@ impl EncoderProbe {
     pub fn accuracy(&self, patches: &Tensor, labels: &[&Stage1Labels]) -> Result<Stage1Accuracy> {
         let logits = self.logits(patches)?;
         Ok(stage1_accuracy(labels, &stage1_probabilities(&logits, &logits)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::roc_auc;
+
+    #[test]
+    fn roc_auc_ranks_positives_over_negatives() {
+        assert_eq!(roc_auc(vec![(0.1, false), (0.9, true), (0.2, false), (0.8, true)]), 1.0);
+        assert_eq!(roc_auc(vec![(0.9, false), (0.1, true)]), 0.0);
+        // One tie between a positive and a negative counts half: (1 + 0.5) / 2.
+        assert_eq!(roc_auc(vec![(0.5, true), (0.5, false), (0.1, false), (0.7, true)]), 0.875);
+        assert!(roc_auc(vec![(0.5, true)]).is_nan());
     }
 }
