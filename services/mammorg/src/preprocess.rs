@@ -152,7 +152,7 @@ impl ViewFrame {
 
 /// The frame of one view: the breast box with its margin, padded to a square with background
 /// away from the chest wall, which ends up on the right.
-pub fn view_frame(img: &GreyImage, laterality: Laterality, opts: &PreprocessOptions) -> Result<ViewFrame> {
+fn view_frame(img: &GreyImage, laterality: Laterality, opts: &PreprocessOptions) -> Result<ViewFrame> {
     if img.data.len() != img.rows * img.cols || opts.size == 0 {
         return Err(MammoRgError::Input(format!("image of {} values is not {}x{}", img.data.len(), img.rows, img.cols)));
     }
