@@ -10,7 +10,7 @@ use crate::tokenizer::TermTokenizer;
 use crate::train::{lesion_map, Stage1Labels};
 use candle_core::{Device, Tensor};
 use mammoflow_dicom::synth::StudyTruth;
-use mammoflow_domain::{FindingStatus, Laterality, Side, StructuredReport};
+use mammoflow_domain::{FindingStatus, FindingType, Laterality, Side, StructuredReport};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::path::{Path, PathBuf};
@@ -84,12 +84,8 @@ pub fn labels_from_report(r: &StructuredReport) -> Stage1Labels {
         ..Default::default()
     };
     for f in &r.findings {
-        let Some(fi) = FINDING_TYPES.iter().position(|t| *t == f.finding_type) else { continue };
-        let on: &[usize] = match f.side {
-            Some(Side::Right) => &[0],
-            Some(Side::Left) => &[1],
-            Some(Side::Bilateral) | None => &[0, 1],
-        };
+        let Some(fi) = finding_index(f.finding_type) else { continue };
+        let on = breasts(f.side);
         for &s in on {
             let state = match f.status {
                 FindingStatus::Positive => Some(true),
@@ -117,6 +113,21 @@ pub fn labels_from_report(r: &StructuredReport) -> Stage1Labels {
         }
     }
     labels
+}
+
+/// The head index of a finding type (order of [`FINDING_TYPES`]); `None` outside the graph.
+pub(crate) fn finding_index(finding_type: FindingType) -> Option<usize> {
+    FINDING_TYPES.iter().position(|t| *t == finding_type)
+}
+
+/// The breasts (0 = right, 1 = left) a finding's side covers; a finding without a side is
+/// taken to concern both.
+pub(crate) fn breasts(side: Option<Side>) -> &'static [usize] {
+    match side {
+        Some(Side::Right) => &[0],
+        Some(Side::Left) => &[1],
+        Some(Side::Bilateral) | None => &[0, 1],
+    }
 }
 
 /// The graph descriptor of a report descriptor (`fat_containing` is the node "fat-containing").

@@ -13,7 +13,8 @@ use crate::preprocess::ViewFrame;
 use crate::terms::{DESCRIPTOR_TERMS, FINDING_TYPES};
 use candle_core::{Device, Tensor};
 use mammoflow_dicom::synth::LesionMark;
-use mammoflow_domain::{FindingStatus, Side, StructuredReport};
+use crate::data::{breasts, descriptor_index, finding_index};
+use mammoflow_domain::{FindingStatus, StructuredReport};
 
 const FINDINGS: usize = FINDING_TYPES.len();
 
@@ -48,20 +49,20 @@ pub fn lesion_map(marks: &[LesionMark], frames: &[ViewFrame; 4], report: &Struct
     for (v, view) in crate::VIEW_ORDER.iter().enumerate() {
         let frame = &frames[v];
         for mark in marks.iter().filter(|m| m.view == *view) {
-            let Some(finding) = FINDING_TYPES.iter().position(|t| *t == mark.finding_type) else { continue };
+            let Some(finding) = finding_index(mark.finding_type) else { continue };
             let b = mark.pixels;
             let (x0, y0) = frame.to_input(f32::from(b.left), f32::from(b.top));
             let (x1, y1) = frame.to_input(f32::from(b.right), f32::from(b.bottom));
             let s = frame.size as f32;
             let area = [x0.min(x1) / s, y0.min(y1) / s, x0.max(x1) / s, y0.max(y1) / s].map(|c| c.clamp(0.0, 1.0));
-            let descriptors = mark.descriptors.iter().filter_map(|d| crate::data::descriptor_index(d)).collect();
+            let descriptors = mark.descriptors.iter().filter_map(|d| descriptor_index(d)).collect();
             map.views[v].push(MarkedLesion { finding, descriptors, area });
         }
-        let side = Side::from(view.laterality());
+        // VIEW_ORDER holds the right breast's two views, then the left's.
+        let breast = v / 2;
         for f in report.findings.iter().filter(|f| f.status != FindingStatus::Negative) {
-            let on_side = matches!(f.side, Some(s) if s == side || s == Side::Bilateral) || f.side.is_none();
-            let Some(fi) = FINDING_TYPES.iter().position(|t| *t == f.finding_type) else { continue };
-            if on_side && !map.views[v].iter().any(|m| m.finding == fi) {
+            let Some(fi) = finding_index(f.finding_type) else { continue };
+            if breasts(f.side).contains(&breast) && !map.views[v].iter().any(|m| m.finding == fi) {
                 map.unmarked[v][fi] = true;
             }
         }
