@@ -11,6 +11,7 @@
 //! deep and barely learns on a CPU budget.
 
 use crate::config::EfficientNetConfig;
+use crate::depthwise::{depthwise_conv2d, strided_windows};
 use candle_core::ModuleT;
 use candle_core::{Module, Result, Tensor};
 use candle_nn::{BatchNorm, Conv2d, Conv2dConfig, VarBuilder};
@@ -22,35 +23,41 @@ fn same_padding(size: usize, kernel: usize, stride: usize) -> (usize, usize) {
     (total / 2, total - total / 2)
 }
 
-/// A k x k convolution with static same padding (square inputs, so one pair serves both axes).
+/// The stem's k x k convolution with static same padding, as windows stacked into columns and
+/// one matrix product (im2col): its input is the image, which needs no gradient, so the backward
+/// pass is a single matrix product for the weight.
 #[derive(Debug, Clone)]
 struct StaticSameConv {
-    conv: Conv2d,
+    weight: Tensor,
+    kernel: usize,
+    stride: usize,
     pad: (usize, usize),
 }
 
 impl StaticSameConv {
     fn new(c_in: usize, c_out: usize, kernel: usize, stride: usize, ref_size: usize, vb: VarBuilder) -> Result<Self> {
         let cfg = Conv2dConfig { stride, ..Default::default() };
-        let conv = candle_nn::conv2d_no_bias(c_in, c_out, kernel, cfg, vb)?;
-        Ok(StaticSameConv { conv, pad: same_padding(ref_size, kernel, stride) })
+        let weight = candle_nn::conv2d_no_bias(c_in, c_out, kernel, cfg, vb)?.weight().clone();
+        Ok(StaticSameConv { weight, kernel, stride, pad: same_padding(ref_size, kernel, stride) })
     }
 }
 
 impl Module for StaticSameConv {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let (a, b) = self.pad;
-        self.conv.forward(&x.pad_with_zeros(2, a, b)?.pad_with_zeros(3, a, b)?)
+        let (b, c, _, _) = x.dims4()?;
+        let (c_out, _, k, _) = self.weight.dims4()?;
+        let (windows, (ho, wo)) = strided_windows(x, self.kernel, self.stride, self.pad)?;
+        // Column index c * k^2 + i * k + j matches the weight's [out, in, k, k] layout.
+        let columns = Tensor::stack(&windows, 2)?.reshape((b, c * k * k, ho * wo))?;
+        let y = self.weight.reshape((c_out, c * k * k))?.broadcast_matmul(&columns)?;
+        y.reshape((b, c_out, ho, wo))
     }
 }
 
-/// Depthwise k x k convolution with static same padding, written as k^2 shifted multiply-adds:
-/// candle runs a grouped convolution as one convolution per channel, which is thousands of
-/// kernel launches per layer at B5 widths on a GPU.
+/// Depthwise k x k convolution with static same padding (see [`crate::depthwise`]).
 #[derive(Debug, Clone)]
 struct DepthwiseConv {
     weight: Tensor,
-    kernel: usize,
     stride: usize,
     pad: (usize, usize),
 }
@@ -58,53 +65,63 @@ struct DepthwiseConv {
 impl DepthwiseConv {
     fn new(channels: usize, kernel: usize, stride: usize, ref_size: usize, vb: VarBuilder) -> Result<Self> {
         let weight = vb.get_with_hints((channels, 1, kernel, kernel), "weight", candle_nn::init::DEFAULT_KAIMING_NORMAL)?;
-        Ok(DepthwiseConv { weight, kernel, stride, pad: same_padding(ref_size, kernel, stride) })
+        Ok(DepthwiseConv { weight, stride, pad: same_padding(ref_size, kernel, stride) })
     }
 }
 
 impl Module for DepthwiseConv {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let (b, c, h, w) = x.dims4()?;
-        let (k, s) = (self.kernel, self.stride);
-        let (p0, p1) = self.pad;
-        let (hp, wp) = (h + p0 + p1, w + p0 + p1);
-        let (ho, wo) = ((hp - k) / s + 1, (wp - k) / s + 1);
-        // Pad to a multiple of the stride, then split every axis into (index, phase) so that a
-        // strided window is a plain narrow: x[s*a + i] = phases[i % s][a + i / s].
-        let (hs, ws) = (hp.div_ceil(s) * s, wp.div_ceil(s) * s);
-        let x = x.pad_with_zeros(2, p0, p1 + hs - hp)?.pad_with_zeros(3, p0, p1 + ws - wp)?;
-        let x = x.reshape((b, c, hs / s, s, ws / s, s))?;
-        let weight = self.weight.reshape((c, k * k))?;
-        let mut acc: Option<Tensor> = None;
-        for i in 0..k {
-            for j in 0..k {
-                let window = x
-                    .narrow(3, i % s, 1)?
-                    .narrow(5, j % s, 1)?
-                    .narrow(2, i / s, ho)?
-                    .narrow(4, j / s, wo)?
-                    .reshape((b, c, ho, wo))?;
-                let w_ij = weight.narrow(1, i * k + j, 1)?.reshape((1, c, 1, 1))?;
-                let term = window.broadcast_mul(&w_ij)?;
-                acc = Some(match acc {
-                    Some(a) => (a + term)?,
-                    None => term,
-                });
-            }
-        }
-        acc.ok_or_else(|| candle_core::Error::Msg("empty depthwise kernel".into()))
+        depthwise_conv2d(x, &self.weight, self.stride, self.pad)
+    }
+}
+
+/// A 1 x 1 convolution computed as a batched matrix product over the pixels. Same tensors as
+/// candle's `Conv2d` (`weight [out, in, 1, 1]`, optional `bias [out]`), so checkpoints map one to
+/// one; but its backward pass is two matrix products, where candle's convolution backward runs a
+/// transposed convolution (a direct loop on the CPU).
+#[derive(Debug, Clone)]
+struct Pointwise {
+    weight: Tensor,
+    bias: Option<Tensor>,
+}
+
+impl Pointwise {
+    fn new(c_in: usize, c_out: usize, vb: VarBuilder) -> Result<Self> {
+        let conv = candle_nn::conv2d(c_in, c_out, 1, Conv2dConfig::default(), vb)?;
+        Ok(Pointwise::from_conv(conv))
+    }
+
+    fn no_bias(c_in: usize, c_out: usize, vb: VarBuilder) -> Result<Self> {
+        Ok(Pointwise::from_conv(candle_nn::conv2d_no_bias(c_in, c_out, 1, Conv2dConfig::default(), vb)?))
+    }
+
+    fn from_conv(conv: Conv2d) -> Self {
+        Pointwise { weight: conv.weight().clone(), bias: conv.bias().cloned() }
+    }
+}
+
+impl Module for Pointwise {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let (n, c, h, w) = x.dims4()?;
+        let (c_out, ..) = self.weight.dims4()?;
+        let y = self.weight.reshape((c_out, c))?.broadcast_matmul(&x.reshape((n, c, h * w))?)?;
+        let y = match &self.bias {
+            Some(b) => y.broadcast_add(&b.reshape((1, c_out, 1))?)?,
+            None => y,
+        };
+        y.reshape((n, c_out, h, w))
     }
 }
 
 /// One MBConv block (inverted bottleneck + squeeze-excitation).
 #[derive(Debug, Clone)]
 struct MbConvBlock {
-    expand: Option<(Conv2d, BatchNorm)>,
+    expand: Option<(Pointwise, BatchNorm)>,
     depthwise: DepthwiseConv,
     bn1: BatchNorm,
-    se_reduce: Conv2d,
-    se_expand: Conv2d,
-    project: Conv2d,
+    se_reduce: Pointwise,
+    se_expand: Pointwise,
+    project: Pointwise,
     bn2: BatchNorm,
     /// Identity skip when the block keeps shape (lukemelas `id_skip`; drop-connect is a no-op
     /// at inference).
@@ -123,13 +140,9 @@ struct BlockSpec {
 
 impl MbConvBlock {
     fn new(spec: &BlockSpec, bn_eps: f64, vb: VarBuilder) -> Result<Self> {
-        let one = Conv2dConfig::default();
         let hidden = spec.c_in * spec.expand_ratio;
         let expand = if spec.expand_ratio != 1 {
-            Some((
-                candle_nn::conv2d_no_bias(spec.c_in, hidden, 1, one, vb.pp("_expand_conv"))?,
-                batch_norm(hidden, bn_eps, vb.pp("_bn0"))?,
-            ))
+            Some((Pointwise::no_bias(spec.c_in, hidden, vb.pp("_expand_conv"))?, batch_norm(hidden, bn_eps, vb.pp("_bn0"))?))
         } else {
             None
         };
@@ -138,9 +151,9 @@ impl MbConvBlock {
             expand,
             depthwise: DepthwiseConv::new(hidden, spec.kernel, spec.stride, spec.ref_size, vb.pp("_depthwise_conv"))?,
             bn1: batch_norm(hidden, bn_eps, vb.pp("_bn1"))?,
-            se_reduce: candle_nn::conv2d(hidden, squeezed, 1, one, vb.pp("_se_reduce"))?,
-            se_expand: candle_nn::conv2d(squeezed, hidden, 1, one, vb.pp("_se_expand"))?,
-            project: candle_nn::conv2d_no_bias(hidden, spec.c_out, 1, one, vb.pp("_project_conv"))?,
+            se_reduce: Pointwise::new(hidden, squeezed, vb.pp("_se_reduce"))?,
+            se_expand: Pointwise::new(squeezed, hidden, vb.pp("_se_expand"))?,
+            project: Pointwise::no_bias(hidden, spec.c_out, vb.pp("_project_conv"))?,
             bn2: batch_norm(spec.c_out, bn_eps, vb.pp("_bn2"))?,
             skip: spec.stride == 1 && spec.c_in == spec.c_out,
         })
@@ -173,7 +186,7 @@ pub struct EfficientNet {
     stem: StaticSameConv,
     bn0: BatchNorm,
     blocks: Vec<MbConvBlock>,
-    head: Conv2d,
+    head: Pointwise,
     bn1: BatchNorm,
 }
 
@@ -205,7 +218,7 @@ impl EfficientNet {
         }
         let last = cfg.stages.last().map(|s| cfg.round_filters(s.output_filters)).unwrap_or(stem_channels);
         let hidden = cfg.hidden_size();
-        let head = candle_nn::conv2d_no_bias(last, hidden, 1, Conv2dConfig::default(), vb.pp("_conv_head"))?;
+        let head = Pointwise::no_bias(last, hidden, vb.pp("_conv_head"))?;
         let bn1 = batch_norm(hidden, cfg.bn_eps, vb.pp("_bn1"))?;
         Ok(EfficientNet { stem, bn0, blocks, head, bn1 })
     }
@@ -235,7 +248,7 @@ impl EfficientNet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use candle_core::{DType, Device};
+    use candle_core::Device;
 
     #[test]
     fn static_padding_reproduces_the_456_quirk() {
@@ -248,20 +261,25 @@ mod tests {
     }
 
     #[test]
-    fn depthwise_matches_grouped_convolution() -> Result<()> {
+    fn matrix_product_convolutions_match_candle_convolution() -> Result<()> {
         let dev = Device::Cpu;
-        let x = Tensor::randn(0f32, 1., (2, 3, 9, 9), &dev)?;
-        for (k, s) in [(3, 1), (3, 2), (5, 2), (5, 1)] {
-            let weight = Tensor::randn(0f32, 1., (3, 1, k, k), &dev)?;
-            let pad = same_padding(9, k, s);
-            let dw = DepthwiseConv { weight: weight.clone(), kernel: k, stride: s, pad };
-            let ours = dw.forward(&x)?;
-            let padded = x.pad_with_zeros(2, pad.0, pad.1)?.pad_with_zeros(3, pad.0, pad.1)?;
-            let reference = padded.conv2d(&weight, 0, s, 1, 3)?;
-            assert_eq!(ours.dims(), reference.dims());
-            let diff = (ours - reference)?.abs()?.max_all()?.to_dtype(DType::F32)?.to_scalar::<f32>()?;
-            assert!(diff < 1e-4, "k{k} s{s}: {diff}");
-        }
+        let max_diff = |a: Tensor, b: Tensor| -> Result<f32> {
+            assert_eq!(a.dims(), b.dims());
+            (a - b)?.abs()?.max_all()?.to_scalar::<f32>()
+        };
+        let x = Tensor::randn(0f32, 1., (2, 5, 6, 7), &dev)?;
+        let weight = Tensor::randn(0f32, 1., (4, 5, 1, 1), &dev)?;
+        let bias = Tensor::randn(0f32, 1., 4, &dev)?;
+        let ours = Pointwise { weight: weight.clone(), bias: Some(bias.clone()) }.forward(&x)?;
+        let reference = x.conv2d(&weight, 0, 1, 1, 1)?.broadcast_add(&bias.reshape((1, 4, 1, 1))?)?;
+        assert!(max_diff(ours, reference)? < 1e-4);
+
+        let image = Tensor::randn(0f32, 1., (2, 3, 10, 10), &dev)?;
+        let weight = Tensor::randn(0f32, 1., (6, 3, 3, 3), &dev)?;
+        let pad = same_padding(10, 3, 2);
+        let stem = StaticSameConv { weight: weight.clone(), kernel: 3, stride: 2, pad };
+        let padded = image.pad_with_zeros(2, pad.0, pad.1)?.pad_with_zeros(3, pad.0, pad.1)?;
+        assert!(max_diff(stem.forward(&image)?, padded.conv2d(&weight, 0, 2, 1, 1)?)? < 1e-4);
         Ok(())
     }
 }

@@ -37,6 +37,7 @@
 pub mod checkpoint;
 pub mod config;
 pub mod data;
+mod depthwise;
 pub mod efficientnet;
 pub mod error;
 pub mod generate;
