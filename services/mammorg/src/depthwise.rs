@@ -106,6 +106,11 @@ impl Geometry {
     }
 }
 
+/// Plane `index` of `len` values (one channel of one sample) of a contiguous `[N, C, ..]` buffer.
+fn plane(data: &[f32], index: usize, len: usize) -> &[f32] {
+    &data[index * len..][..len]
+}
+
 fn f32_slice<'a>(storage: &'a CpuStorage, layout: &Layout) -> Result<&'a [f32]> {
     let (start, end) = layout.contiguous_offsets().ok_or_else(|| candle_core::Error::Msg("depthwise: non-contiguous operand".into()))?;
     match storage {
@@ -128,8 +133,8 @@ impl CustomOp2 for DepthwiseOp {
         let (x, weight) = (f32_slice(s1, l1)?, f32_slice(s2, l2)?);
         let (ho, wo) = (g.out_len(h), g.out_len(w));
         let mut out = vec![0f32; n * c * ho * wo];
-        out.par_chunks_mut(ho * wo).enumerate().for_each(|(plane, out)| {
-            let (x, taps) = (&x[plane * h * w..][..h * w], &weight[(plane % c) * g.k * g.k..][..g.k * g.k]);
+        out.par_chunks_mut(ho * wo).enumerate().for_each(|(p, out)| {
+            let (x, taps) = (plane(x, p, h * w), plane(weight, p % c, g.k * g.k));
             g.for_each_run((h, w), |outs, first, t| {
                 for (o, v) in out[outs].iter_mut().zip(x[first..].iter().step_by(g.stride)) {
                     *o += taps[t] * v;
@@ -164,8 +169,8 @@ impl CustomOp2 for GradInput {
         let (n, c, ho, wo) = l1.shape().dims4()?;
         let (grad, weight) = (f32_slice(s1, l1)?, f32_slice(s2, l2)?);
         let mut grad_x = vec![0f32; n * c * h * w];
-        grad_x.par_chunks_mut(h * w).enumerate().for_each(|(plane, gx)| {
-            let (gy, taps) = (&grad[plane * ho * wo..][..ho * wo], &weight[(plane % c) * g.k * g.k..][..g.k * g.k]);
+        grad_x.par_chunks_mut(h * w).enumerate().for_each(|(p, gx)| {
+            let (gy, taps) = (plane(grad, p, ho * wo), plane(weight, p % c, g.k * g.k));
             g.for_each_run((h, w), |outs, first, t| {
                 for (v, gx) in gy[outs].iter().zip(gx[first..].iter_mut().step_by(g.stride)) {
                     *gx += taps[t] * v;
@@ -192,8 +197,8 @@ impl CustomOp2 for GradWeight {
         let mut grad_w = vec![0f32; c * g.k * g.k];
         grad_w.par_chunks_mut(g.k * g.k).enumerate().for_each(|(channel, gw)| {
             for b in 0..n {
-                let plane = b * c + channel;
-                let (x, gy) = (&x[plane * h * w..][..h * w], &grad[plane * ho * wo..][..ho * wo]);
+                let p = b * c + channel;
+                let (x, gy) = (plane(x, p, h * w), plane(grad, p, ho * wo));
                 g.for_each_run((h, w), |outs, first, t| {
                     gw[t] += gy[outs].iter().zip(x[first..].iter().step_by(g.stride)).map(|(a, b)| a * b).sum::<f32>();
                 });
