@@ -1,6 +1,7 @@
 //! Times one encoder training step of the `tiny` configuration (forward with batch statistics,
 //! backward, AdamW update) on random views: the cost that bounds how long the from-scratch
-//! encoder can train on a CPU. `cargo run -p mammorg --example encoder_step -- [BATCH] [STEPS]`.
+//! encoder can train on a CPU.
+//! `cargo run -p mammorg --example encoder_step -- [BATCH] [STEPS] [SIDE]` (SIDE: view size, 128).
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarBuilder, VarMap};
@@ -12,7 +13,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let batch: usize = args.next().map(|s| s.parse()).transpose()?.unwrap_or(8);
     let steps: usize = args.next().map(|s| s.parse()).transpose()?.unwrap_or(10);
-    let cfg = MammoRgConfig::tiny();
+    let side: usize = args.next().map(|s| s.parse()).transpose()?.unwrap_or(128);
+    let cfg = MammoRgConfig::tiny_at(side);
     let device = Device::Cpu;
     let varmap = VarMap::new();
     let encoder = EfficientNet::new(

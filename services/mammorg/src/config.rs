@@ -226,15 +226,21 @@ impl MammoRgConfig {
     /// The same graph at CPU size: 128 px views through a width-0.25 / depth-0.5 EfficientNet
     /// (10 blocks, 4x4 = 16 tokens x 128 per view), a 2-layer LLaMA of width 192.
     pub fn tiny() -> Self {
+        Self::tiny_at(128)
+    }
+
+    /// `tiny` reading `side`-px views: the same widths, a `side / 32` square patch grid, and
+    /// "same" padding computed for the input side (the official model pads for 456 px instead).
+    pub fn tiny_at(side: usize) -> Self {
         let official = Self::official();
         MammoRgConfig {
             name: "tiny".into(),
-            image_size: 128,
+            image_size: side,
             encoder: EfficientNetConfig {
                 width_coefficient: 0.25,
                 depth_coefficient: 0.5,
                 head_base_channels: 512,
-                padding_reference_size: 128,
+                padding_reference_size: side,
                 ..official.encoder
             },
             graph: GraphConfig { node_feature_dim: 64, num_rgcn_layers: 2, num_attention_heads: 4, ..official.graph },
@@ -338,6 +344,9 @@ mod tests {
         assert_eq!(c.vision_hidden(), 128);
         assert_eq!(c.tokens_per_view(), 16);
         assert_eq!(c.encoder.num_blocks(), 10);
+        let larger = MammoRgConfig::tiny_at(256);
+        larger.validate().expect("valid");
+        assert_eq!((larger.tokens_per_view(), larger.visual_sequence_len()), (64, 261));
     }
 
     #[test]

@@ -8,7 +8,7 @@ mod report;
 mod truth;
 
 pub use instance::dicom_object;
-pub use phantom::{PhantomImage, PixelBox};
+pub use phantom::{speck_radius_mm, PhantomImage, PixelBox, MIN_SPECK_RADIUS_PX};
 
 use chrono::{Days, NaiveDate};
 use mammoflow_domain::{DicomUid, FindingType, StructuredReport, View};
@@ -276,6 +276,11 @@ fn study_ids(opts: &SimulationOptions, index: u64) -> StudyIds {
     }
 }
 
+/// Pixel pitch (mm) of a simulated image `rows` high: the field is always 300 mm tall.
+pub fn mm_per_pixel(rows: u16) -> f32 {
+    FIELD_HEIGHT_MM / f32::from(rows.max(64))
+}
+
 /// Generates study `index` of the run described by `opts`. Pure: the same options and
 /// index always give the same study. Sizes below 64 pixels are raised to 64.
 pub fn generate_study(opts: &SimulationOptions, index: u64) -> SyntheticStudy {
@@ -287,7 +292,7 @@ pub fn generate_study(opts: &SimulationOptions, index: u64) -> SyntheticStudy {
     let ids = study_ids(&opts, index);
     let labels = truth::sample_labels(&mut rng(opts.seed, index, Stream::Labels, 0), opts.enrich_abnormal);
     let report_text = report::write_report(&mut rng(opts.seed, index, Stream::Report, 0), &labels, ids.patient_age);
-    let mm_per_pixel = FIELD_HEIGHT_MM / f32::from(rows);
+    let mm_per_pixel = mm_per_pixel(rows);
     let breast_size = rng(opts.seed, index, Stream::Pixels, 0).random::<f32>();
     let images: BTreeMap<View, PhantomImage> = View::ALL
         .iter()

@@ -389,8 +389,22 @@ fn mass(rng: &mut ChaCha8Rng, cx: f32, cy: f32, r: f32, shape: MassShape, margin
     layer
 }
 
+/// Smallest speck radius drawn, in pixels: finer specks are drawn this size, so at a pixel pitch
+/// where two morphologies' specks are both below it, those morphologies look alike.
+pub const MIN_SPECK_RADIUS_PX: f32 = 0.6;
+
+/// Radius range (mm) of one speck of a calcification morphology (fine linear branching is drawn
+/// as short lines instead).
+pub fn speck_radius_mm(morphology: &str) -> (f32, f32) {
+    match morphology {
+        "coarse" | "coarse_heterogeneous" | "rim" => (0.4, 1.2),
+        "round" => (0.3, 0.7),
+        _ => (0.15, 0.4),
+    }
+}
+
 fn speck_radius(rng: &mut ChaCha8Rng, mm: (f32, f32), mm_per_pixel: f32) -> f32 {
-    (rng.random_range(mm.0..mm.1) / mm_per_pixel).max(0.6)
+    (rng.random_range(mm.0..mm.1) / mm_per_pixel).max(MIN_SPECK_RADIUS_PX)
 }
 
 fn grouped_calcifications(rng: &mut ChaCha8Rng, cx: f32, cy: f32, r: f32, mmpp: f32, morphology: &str, distribution: &str) -> Layer {
@@ -407,11 +421,7 @@ fn grouped_calcifications(rng: &mut ChaCha8Rng, cx: f32, cy: f32, r: f32, mmpp: 
             let (a, d) = (rng.random_range(0.0..TAU), r * rng.random::<f32>().sqrt());
             (cx + a.cos() * d, cy + a.sin() * d)
         };
-        let size = match morphology {
-            "coarse" | "coarse_heterogeneous" | "rim" => (0.4, 1.2),
-            "round" => (0.3, 0.7),
-            _ => (0.15, 0.4),
-        };
+        let size = speck_radius_mm(morphology);
         let value = rng.random_range(0.45..0.7);
         if morphology == "fine_linear_branching" {
             let angle = axis + rng.random_range(-0.5..0.5);

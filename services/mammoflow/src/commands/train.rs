@@ -18,6 +18,12 @@ pub struct TrainArgs {
     /// Studies to use (and to simulate when the folder is empty).
     #[arg(long, default_value_t = 1000)]
     pub studies: usize,
+    /// Size of the simulated studies (ROWSxCOLS) when the folder is empty.
+    #[arg(long, default_value = "208x160")]
+    pub size: String,
+    /// Side of the square each view is resized to for the model (a multiple of 32).
+    #[arg(long, default_value_t = 128)]
+    pub image_size: usize,
     /// Simulator seed when studies are generated (evaluate with another one).
     #[arg(long, default_value_t = 1)]
     pub generator_seed: u64,
@@ -43,12 +49,16 @@ pub struct TrainArgs {
 
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.data).with_context(|| format!("creating {}", args.data.display()))?;
+    if args.image_size == 0 || !args.image_size.is_multiple_of(32) {
+        anyhow::bail!("--image-size must be a positive multiple of 32 (the encoder's stride), got {}", args.image_size);
+    }
     if study_folders(&args.data)?.is_empty() {
+        let (rows, cols) = super::simulate::parse_size(&args.size)?;
         let opts = SimulationOptions {
             studies: args.studies,
             seed: args.generator_seed,
-            rows: 208,
-            cols: 160,
+            rows,
+            cols,
             enrich_abnormal: true,
             ..Default::default()
         };
@@ -57,6 +67,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         println!("simulated {} studies (generator seed {}) in {:.1} s", args.studies, args.generator_seed, t0.elapsed().as_secs_f32());
     }
     let mut opts = TrainOptions::tiny(args.data, args.out, args.seed);
+    opts.config = mammorg::MammoRgConfig::tiny_at(args.image_size);
     opts.stage1_epochs = args.stage1_epochs.unwrap_or(opts.stage1_epochs);
     opts.align_epochs = args.align_epochs.unwrap_or(opts.align_epochs);
     opts.finetune_epochs = args.finetune_epochs.unwrap_or(opts.finetune_epochs);

@@ -29,12 +29,15 @@ impl Args {
     }
 }
 
+/// Rows and columns of the simulated evaluation studies (the training command's default too).
+pub const EVAL_SIZE: (u16, u16) = (208, 160);
+
 /// The first `n` study folders of `dir`, after simulating `n` studies there (generator `seed`)
 /// when it holds none.
 pub fn simulated_studies(dir: &Path, n: usize, seed: u64) -> AnyResult<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     if study_folders(dir)?.is_empty() {
-        let opts = SimulationOptions { studies: n, seed, rows: 208, cols: 160, enrich_abnormal: true, ..Default::default() };
+        let opts = SimulationOptions { studies: n, seed, rows: EVAL_SIZE.0, cols: EVAL_SIZE.1, enrich_abnormal: true, ..Default::default() };
         simulate(&opts, dir)?;
     }
     Ok(study_folders(dir)?.into_iter().take(n).collect())
