@@ -133,10 +133,13 @@ enum Sight {
 impl Sight {
     fn descriptors(self, finding_type: FindingType, descriptors: &[String]) -> Vec<String> {
         let mut d = descriptors.to_vec();
-        if let (Sight::Pixels { mm_per_pixel }, FindingType::Calcification, Some(morphology)) = (self, finding_type, d.first_mut()) {
+        // Diffuse calcifications are drawn with one speck size whatever their morphology, and
+        // fine linear branching as lines, not specks: both stay as they are.
+        let specks = !d.iter().any(|x| x == "diffuse" || x == "fine_linear_branching");
+        if let (Sight::Pixels { mm_per_pixel }, FindingType::Calcification, true, Some(morphology)) = (self, finding_type, specks, d.first_mut()) {
             // The morphology comes first in a calcification's descriptors (the generator's
-            // `Lesion::descriptors`); fine linear branching is drawn as lines, not specks.
-            if morphology != "fine_linear_branching" && speck_radius_mm(morphology).1 / mm_per_pixel <= MIN_SPECK_RADIUS_PX {
+            // `Lesion::descriptors`).
+            if speck_radius_mm(morphology).1 / mm_per_pixel <= MIN_SPECK_RADIUS_PX {
                 *morphology = "small_specks".into();
             }
         }

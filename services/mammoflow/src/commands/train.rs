@@ -48,10 +48,10 @@ pub struct TrainArgs {
 }
 
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&args.data).with_context(|| format!("creating {}", args.data.display()))?;
     if args.image_size == 0 || !args.image_size.is_multiple_of(32) {
         anyhow::bail!("--image-size must be a positive multiple of 32 (the encoder's stride), got {}", args.image_size);
     }
+    std::fs::create_dir_all(&args.data).with_context(|| format!("creating {}", args.data.display()))?;
     if study_folders(&args.data)?.is_empty() {
         let (rows, cols) = super::simulate::parse_size(&args.size)?;
         let opts = SimulationOptions {
